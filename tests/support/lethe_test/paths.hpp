@@ -1,0 +1,29 @@
+// Where tests find shared models and data, the llama.cpp tools and the built CLI.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace lethe::test {
+
+inline std::filesystem::path shared_path(const std::string& relative) {
+  std::filesystem::path p = std::filesystem::path(LETHE_SHARED_DIR) / relative;
+  if (!std::filesystem::exists(p)) throw std::runtime_error("test input missing: " + p.string());
+  return p;
+}
+
+inline std::string stories_model() { return shared_path("models/stories260Ktok512.gguf").string(); }
+inline std::string tiny_random_model() { return shared_path("models/llama-2-tiny-random.gguf").string(); }
+inline std::string llama_server_binary() { return LETHE_LLAMA_SERVER; }
+inline std::string cli_binary() { return LETHE_CLI; }
+
+// A fresh, empty directory for one test, under the build tree.
+inline std::filesystem::path scratch_dir(const std::string& name) {
+  auto dir = std::filesystem::path(LETHE_TEST_BINARY_DIR) / "scratch" / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace lethe::test
