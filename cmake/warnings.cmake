@@ -9,3 +9,9 @@ if(LETHE_SANITIZE)
                                                     -fno-sanitize-recover=undefined)
   target_link_options(lethe_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
+
+# GCC 12 at -O2 reports false positives inside libstdc++: -Wrestrict in std::string (GCC bug 105329) and
+# -Wmaybe-uninitialized in std::optional (bug 80635). The sanitizer build covers what these would catch.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(lethe_warnings INTERFACE -Wno-restrict -Wno-maybe-uninitialized)
+endif()
