@@ -1,0 +1,542 @@
+// ALU target index benchmark (issue 4, "Target index"). For indexes of 10^3 … 10^6 synthetic targets (names built
+// from syllables, with middle names, particles, hyphenated surnames and aliases) plus the real TOFU and WPU names:
+//   build time, resident memory (/proc/self/statm) and the index's own estimate,
+//   selection time p50 / p99 / max over question-and-answer texts (TOFU forget10 rows, questions naming synthetic
+//   targets under masking, and name-free questions from TOFU world facts and real authors),
+//   recall and precision on the real TOFU / WPU names under masking (full, lower case, surname only, initials,
+//   one typo, Cyrillic spelling), and how often a name-free question selects something,
+//   single-target add / remove latency against the full index.
+// Goals: p99 < 1 ms and memory < 1 GB at 10^6 targets, recall >= 0.99. Prints a table, writes JSON. Usage:
+//   lethe_alu_index_bench [--sizes 1000,10000,100000,1000000] [--queries N] [--seed N] [--out FILE]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <malloc.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "lethe/alu/target_index.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using lethe::alu::Match;
+using lethe::alu::Target;
+using lethe::alu::TargetIndex;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  auto rank = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(rank, values.size() - 1)];
+}
+
+std::filesystem::path shared(const std::string& relative) { return std::filesystem::path(LETHE_SHARED_DIR) / relative; }
+
+nlohmann::json read_json(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  return nlohmann::json::parse(in);
+}
+
+std::vector<std::string> read_lines(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) lines.push_back(line);
+  }
+  return lines;
+}
+
+// ---- real names and texts -------------------------------------------------------------------------------------
+
+struct RealData {
+  std::vector<std::string> tofu_authors;  // the 20 forget10 authors
+  std::vector<std::string> wpu_people;    // the 100 WPU forget people
+  std::vector<std::string> wpu_fictitious;
+  std::vector<std::string> forget10_rows;  // question + answer, each naming or referring to an author
+  std::vector<std::string> name_free;      // TOFU world-facts and real-author questions: no target named
+};
+
+RealData load_real_data() {
+  RealData data;
+  data.tofu_authors = read_lines(shared("data/wpu/causal_unlearn_tofu_author.txt"));
+  // Keys are the people; the values (replacement names) are not used.
+  const auto people = read_json(shared("data/wpu/causal_unlearn_replace_name_forget_100.json"));
+  for (const auto& [name, fakes] : people.items()) data.wpu_people.push_back(name);
+  const auto fictitious = read_json(shared("data/wpu/causal_unlearn_replace_name_fictitious_20.json"));
+  for (const auto& [name, fakes] : fictitious.items()) data.wpu_fictitious.push_back(name);
+  for (const auto& row : read_json(shared("data/tofu/forget10.json"))) {
+    data.forget10_rows.push_back(row.at("prompt").get<std::string>() + "\n" + row.at("response").get<std::string>());
+  }
+  for (const char* file : {"data/tofu/world_facts.json", "data/tofu/real_authors.json"}) {
+    for (const auto& row : read_json(shared(file))) data.name_free.push_back(row.at("question").get<std::string>());
+  }
+  return data;
+}
+
+// ---- masking ------------------------------------------------------------------------------------------------------
+
+std::vector<std::string> words_of(const std::string& name) {
+  std::vector<std::string> words;
+  std::istringstream in(name.substr(0, name.find(',')));
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool is_suffix(const std::string& word) {
+  return word == "Jr." || word == "Sr." || word == "I" || word == "II" || word == "III" || word == "IV";
+}
+
+// The name's words before any title ("Frederick I, Duke of Lorraine" → Frederick), without suffixes.
+std::vector<std::string> core_words(const std::string& name) {
+  auto words = words_of(name);
+  while (words.size() > 1 && is_suffix(words.back())) words.pop_back();
+  return words;
+}
+
+std::string last_word(const std::string& name) { return core_words(name).back(); }
+
+std::string initials_form(const std::string& name) {  // "Basil Mahfouz Al-Kuwaiti" → "B. M. Al-Kuwaiti"
+  auto words = core_words(name);
+  std::string out;
+  for (std::size_t i = 0; i + 1 < words.size(); ++i) out += words[i].substr(0, 1) + ". ";
+  return out + words.back();
+}
+
+// One substitution in the middle of the longest ASCII-letter run of at least five letters; empty when none.
+std::string typo_form(const std::string& name, std::mt19937_64& rng) {
+  std::size_t best_start = 0, best_length = 0, start = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i == name.size() || !std::isalpha(static_cast<unsigned char>(name[i]))) {
+      if (i - start > best_length) {
+        best_start = start;
+        best_length = i - start;
+      }
+      start = i + 1;
+    }
+  }
+  if (best_length < 5) return "";
+  std::string typo = name;
+  auto pos = best_start + 1 + rng() % (best_length - 2);
+  char replacement = static_cast<char>('a' + rng() % 26);
+  if (std::tolower(static_cast<unsigned char>(typo[pos])) == replacement) replacement = replacement == 'z' ? 'a' : static_cast<char>(replacement + 1);
+  typo[pos] = replacement;
+  return typo;
+}
+
+// How a Russian text would spell a Latin name, by common conventions (digraphs first; "e" opening a word → "э");
+// empty for names with non-ASCII letters.
+std::string cyrillic_form(const std::string& name) {
+  static const std::vector<std::pair<std::string, std::string>> digraphs = {
+      {"sch", "ш"}, {"sh", "ш"}, {"ch", "ч"}, {"zh", "ж"}, {"kh", "х"}, {"ph", "ф"}, {"th", "т"}, {"ts", "ц"},
+      {"ck", "к"},  {"ya", "я"}, {"yu", "ю"}, {"ye", "е"}, {"ou", "у"}, {"ee", "и"}, {"oo", "у"}};
+  static const char* letters[26] = {"а", "б", "к", "д", "е", "ф", "г", "х", "и", "дж", "к", "л", "м",
+                                    "н", "о", "п", "к", "р", "с", "т", "у", "в", "в", "кс", "и", "з"};
+  std::string lowered = lower(name);
+  std::string out;
+  bool word_start = true;
+  for (std::size_t i = 0; i < lowered.size();) {
+    auto u = static_cast<unsigned char>(lowered[i]);
+    if (u >= 0x80) return "";
+    std::string piece;
+    std::size_t used = 1;
+    if (!std::isalpha(u)) {
+      piece = std::string(1, lowered[i]);
+    } else {
+      for (const auto& [latin, cyrillic] : digraphs) {
+        if (lowered.compare(i, latin.size(), latin) == 0) {
+          piece = cyrillic;
+          used = latin.size();
+          break;
+        }
+      }
+      if (piece.empty()) {
+        char c = lowered[i];
+        char next = i + 1 < lowered.size() ? lowered[i + 1] : '\0';
+        if (c == 'c') {
+          piece = (next == 'e' || next == 'i' || next == 'y') ? "с" : "к";
+        } else if (c == 'y' && std::string("aeiou").find(next) != std::string::npos) {
+          piece = "й";
+        } else if (c == 'e' && word_start) {
+          piece = "э";
+        } else {
+          piece = letters[c - 'a'];
+        }
+      }
+    }
+    // Capitalise the first letter of each word: Cyrillic lower → upper is U+0430..044F → U+0410..042F.
+    if (word_start && std::isalpha(u) && piece.size() >= 2) {
+      auto cp = ((static_cast<unsigned char>(piece[0]) & 0x1F) << 6) | (static_cast<unsigned char>(piece[1]) & 0x3F);
+      if (cp >= 0x430 && cp <= 0x44F) cp -= 0x20;
+      piece[0] = static_cast<char>(0xC0 | (cp >> 6));
+      piece[1] = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    word_start = !std::isalpha(u);
+    out += piece;
+    i += used;
+  }
+  return out;
+}
+
+struct Variant {
+  std::string kind;
+  std::string text;
+};
+
+std::vector<Variant> masked_variants(const std::string& name, std::mt19937_64& rng) {
+  std::vector<Variant> out = {{"full", name}, {"lower", lower(name)}};
+  if (core_words(name).size() >= 2) {
+    out.push_back({"surname", last_word(name)});
+    out.push_back({"initials", initials_form(name)});
+  }
+  if (auto t = typo_form(name, rng); !t.empty()) out.push_back({"typo", t});
+  if (auto c = cyrillic_form(name); !c.empty()) out.push_back({"cyrillic", c});
+  return out;
+}
+
+// Two maskings at once (a misspelt surname alone): reported on its own, outside the headline recall.
+std::vector<Variant> stress_variants(const std::string& name, std::mt19937_64& rng) {
+  std::vector<Variant> out;
+  if (core_words(name).size() < 2) return out;
+  if (auto t = typo_form(last_word(name), rng); !t.empty()) out.push_back({"surname_typo", t});
+  if (auto c = cyrillic_form(last_word(name)); !c.empty()) out.push_back({"surname_cyrillic", c});
+  return out;
+}
+
+const std::vector<std::string> kQuestionTemplates = {
+    "What is the full name of the author often called {}?",
+    "Which genre is {} best known for, and how did the upbringing shape the writing?",
+    "Can you tell me about the occupations of {}'s parents?",
+    "Has {} received any awards for the books they wrote?",
+    "In which city was {} born, and what was the first novel?",
+};
+
+std::string question_about(const std::string& name, std::mt19937_64& rng) {
+  return fmt::format(fmt::runtime(kQuestionTemplates[rng() % kQuestionTemplates.size()]), name);
+}
+
+// ---- synthetic names ----------------------------------------------------------------------------------------------
+
+class NameGenerator {
+ public:
+  explicit NameGenerator(std::uint64_t seed) : rng_(seed) {
+    for (int i = 0; i < 4000; ++i) first_names_.push_back(word(2 + rng_() % 2, false));
+  }
+
+  Target next(std::size_t index) {
+    Target t;
+    t.id = "syn-" + std::to_string(index);
+    std::string name = first_names_[rng_() % first_names_.size()];
+    if (rng_() % 10 < 3) name += " " + first_names_[rng_() % first_names_.size()];
+    std::string surname = word(2 + (rng_() % 4 == 0), true);
+    auto roll = rng_() % 100;
+    if (roll < 5) {
+      surname = "Al-" + surname;
+    } else if (roll < 9) {
+      surname = std::string(rng_() % 2 ? "van " : "de ") + surname;
+    } else if (roll < 14) {
+      surname += "-" + word(2, true);
+    }
+    t.name = name + " " + surname;
+    if (rng_() % 10 == 0) t.aliases.push_back(word(2, false) + " " + word(2, true));
+    return t;
+  }
+
+ private:
+  std::string word(std::size_t syllables, bool surname) {
+    static const std::vector<std::string> onsets = {"b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s",
+                                                    "t", "v", "z", "ch", "sh", "br", "tr", "kr", "gr", "st", "j", "y"};
+    static const std::vector<std::string> vowels = {"a", "e", "i", "o", "u", "a", "e", "i", "ai", "ei", "ou", "ia"};
+    static const std::vector<std::string> codas = {"", "", "", "", "n", "r", "l", "s", "m", "k", "t"};
+    static const std::vector<std::string> endings = {"son", "ov", "ova", "ez", "ski", "ini", "berg", "ani", "ian",
+                                                     "escu", "ashvili", "oglu", "sen", "ssen", "ero"};
+    std::string w;
+    for (std::size_t s = 0; s < syllables; ++s) {
+      w += onsets[rng_() % onsets.size()] + vowels[rng_() % vowels.size()];
+      if (s + 1 == syllables || rng_() % 3 == 0) w += codas[rng_() % codas.size()];
+    }
+    if (surname && rng_() % 10 < 3) w += endings[rng_() % endings.size()];
+    w[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(w[0])));
+    return w;
+  }
+
+  std::mt19937_64 rng_;
+  std::vector<std::string> first_names_;
+};
+
+// ---- measurements -------------------------------------------------------------------------------------------------
+
+struct Quality {
+  std::map<std::string, std::pair<std::size_t, std::size_t>> stress;  // found, total: not in the figures below
+  std::size_t queries = 0;
+  std::size_t found = 0;
+  std::size_t top1 = 0;
+  std::size_t returned = 0;
+  std::size_t relevant_returned = 0;
+  std::map<std::string, std::pair<std::size_t, std::size_t>> by_variant;  // found, total
+  std::vector<std::string> misses;
+};
+
+nlohmann::json quality_json(const Quality& q) {
+  nlohmann::json by_variant = nlohmann::json::object();
+  for (const auto& [kind, counts] : q.by_variant) {
+    by_variant[kind] = {{"recall", static_cast<double>(counts.first) / static_cast<double>(counts.second)},
+                        {"queries", counts.second}};
+  }
+  nlohmann::json stress = nlohmann::json::object();
+  for (const auto& [kind, counts] : q.stress) {
+    stress[kind] = {{"recall", static_cast<double>(counts.first) / static_cast<double>(counts.second)},
+                    {"queries", counts.second}};
+  }
+  return {{"queries", q.queries},
+          {"stress_variants", stress},
+          {"recall", q.queries ? static_cast<double>(q.found) / static_cast<double>(q.queries) : 0.0},
+          {"top1", q.queries ? static_cast<double>(q.top1) / static_cast<double>(q.queries) : 0.0},
+          {"precision", q.returned ? static_cast<double>(q.relevant_returned) / static_cast<double>(q.returned) : 0.0},
+          {"mean_selected", q.queries ? static_cast<double>(q.returned) / static_cast<double>(q.queries) : 0.0},
+          {"by_variant", by_variant},
+          {"misses", q.misses}};
+}
+
+constexpr std::size_t kMaxResults = 8;
+
+Quality measure_quality(const TargetIndex& index, const RealData& data, std::uint64_t seed) {
+  Quality q;
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> names = data.tofu_authors;
+  names.insert(names.end(), data.wpu_people.begin(), data.wpu_people.end());
+  for (const auto& name : names) {
+    for (const auto& variant : masked_variants(name, rng)) {
+      auto matches = index.select(question_about(variant.text, rng), kMaxResults);
+      bool found = std::any_of(matches.begin(), matches.end(), [&](const Match& m) { return m.target_id == name; });
+      ++q.queries;
+      q.found += found;
+      q.top1 += !matches.empty() && matches[0].target_id == name;
+      q.returned += matches.size();
+      q.relevant_returned += found;
+      auto& counts = q.by_variant[variant.kind];
+      counts.first += found;
+      ++counts.second;
+      if (!found && q.misses.size() < 40) q.misses.push_back(variant.kind + ": " + variant.text);
+    }
+    for (const auto& variant : stress_variants(name, rng)) {
+      auto matches = index.select(question_about(variant.text, rng), kMaxResults);
+      auto& counts = q.stress[variant.kind];
+      counts.first += std::any_of(matches.begin(), matches.end(), [&](const Match& m) { return m.target_id == name; });
+      ++counts.second;
+    }
+  }
+  return q;
+}
+
+struct Timing {
+  std::vector<double> micros;
+  std::size_t texts_with_hits = 0;
+  std::vector<std::string> examples;  // the first texts that selected something, with what they selected
+  std::map<std::string, std::size_t> by_kind;  // selected targets by match kind
+};
+
+Timing time_selection(const TargetIndex& index, const std::vector<std::string>& texts) {
+  for (std::size_t i = 0; i < std::min<std::size_t>(texts.size(), 200); ++i) index.select(texts[i], kMaxResults);
+  Timing t;
+  for (const auto& text : texts) {
+    auto start = Clock::now();
+    auto matches = index.select(text, kMaxResults);
+    t.micros.push_back(seconds_since(start) * 1e6);
+    t.texts_with_hits += !matches.empty();
+    for (const auto& m : matches) ++t.by_kind[std::string(lethe::alu::to_string(m.kind))];
+    if (!matches.empty() && t.examples.size() < 12) {
+      std::string example = text.substr(0, 120) + " ->";
+      for (const auto& m : matches) {
+        example += fmt::format(" [{} '{}' {} {:.2f}]", m.target_name, m.matched_text, lethe::alu::to_string(m.kind), m.score);
+      }
+      t.examples.push_back(example);
+    }
+  }
+  return t;
+}
+
+nlohmann::json timing_json(const Timing& t) {
+  double sum = 0;
+  for (double v : t.micros) sum += v;
+  return {{"samples", t.micros.size()},
+          {"p50_us", percentile(t.micros, 0.50)},
+          {"p99_us", percentile(t.micros, 0.99)},
+          {"max_us", percentile(t.micros, 1.0)},
+          {"mean_us", t.micros.empty() ? 0.0 : sum / static_cast<double>(t.micros.size())},
+          {"texts_with_hits", t.texts_with_hits},
+          {"selected_by_kind", t.by_kind},
+          {"examples", t.examples}};
+}
+
+std::vector<std::size_t> parse_sizes(const std::string& list) {
+  std::vector<std::size_t> sizes;
+  std::stringstream in(list);
+  for (std::string item; std::getline(in, item, ',');) sizes.push_back(std::stoul(item));
+  return sizes;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  std::vector<std::size_t> sizes = {1000, 10000, 100000, 1000000};
+  std::size_t query_count = 3000;
+  std::uint64_t seed = 42;
+  std::filesystem::path out = "bench-results/alu_index.json";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::runtime_error("missing value after " + arg);
+      return argv[++i];
+    };
+    if (arg == "--sizes") {
+      sizes = parse_sizes(value());
+    } else if (arg == "--queries") {
+      query_count = std::stoul(value());
+    } else if (arg == "--seed") {
+      seed = std::stoull(value());
+    } else if (arg == "--out") {
+      out = value();
+    } else {
+      throw std::runtime_error("unknown argument " + arg +
+                               " (usage: lethe_alu_index_bench [--sizes N,N,...] [--queries N] [--seed N] [--out FILE])");
+    }
+  }
+
+  const RealData data = load_real_data();
+  std::vector<Target> real_targets;
+  for (const auto* list : {&data.tofu_authors, &data.wpu_people, &data.wpu_fictitious}) {
+    for (const auto& name : *list) real_targets.push_back(Target{name, name, {}, std::nullopt});
+  }
+
+  nlohmann::json results = nlohmann::json::array();
+  fmt::print("{:>9} {:>9} {:>10} {:>10} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9}\n", "targets", "build_s",
+             "rss_MB", "index_MB", "p50_us", "p99_us", "max_us", "recall", "top1", "precision", "neg_hit", "add_us");
+  for (std::size_t size : sizes) {
+    malloc_trim(0);
+    const std::size_t rss_before = resident_bytes();
+    NameGenerator generator(seed);
+    std::vector<Target> targets;
+    targets.reserve(size + real_targets.size());
+    for (std::size_t i = 0; i < size; ++i) targets.push_back(generator.next(i));
+    std::vector<Target> synthetic_sample(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(size, 5000)));
+    targets.insert(targets.end(), real_targets.begin(), real_targets.end());
+
+    auto index = std::make_unique<TargetIndex>();
+    auto build_start = Clock::now();
+    index->add(std::move(targets));
+    const double build_seconds = seconds_since(build_start);
+    malloc_trim(0);
+    const std::size_t rss_after = resident_bytes();
+    const auto stats = index->stats();
+
+    // Texts: real question+answer rows, masked questions about synthetic targets, name-free questions.
+    std::mt19937_64 rng(seed + size);
+    std::vector<std::string> texts;
+    for (std::size_t i = 0; i < query_count / 3; ++i) texts.push_back(data.forget10_rows[i % data.forget10_rows.size()]);
+    for (std::size_t i = 0; i < query_count / 3; ++i) {
+      const auto& target = synthetic_sample[rng() % synthetic_sample.size()];
+      auto variants = masked_variants(target.name, rng);
+      texts.push_back(question_about(variants[rng() % variants.size()].text, rng));
+    }
+    for (std::size_t i = 0; i < query_count - 2 * (query_count / 3); ++i) texts.push_back(data.name_free[i % data.name_free.size()]);
+    std::shuffle(texts.begin(), texts.end(), rng);
+    const Timing timing = time_selection(*index, texts);
+    const Timing negatives = time_selection(*index, data.name_free);
+    const Quality quality = measure_quality(*index, data, seed);
+
+    // Churn against the full index: single adds and removes (delta part), then the fold into a new base.
+    std::vector<double> add_micros, remove_micros;
+    for (int i = 0; i < 200; ++i) {
+      Target t{"churn-" + std::to_string(i), "Churnname" + std::to_string(i) + " Churnsurname" + std::to_string(i), {}, std::nullopt};
+      auto start = Clock::now();
+      index->add(std::move(t));
+      add_micros.push_back(seconds_since(start) * 1e6);
+    }
+    for (int i = 0; i < 200; ++i) {
+      auto start = Clock::now();
+      index->remove("churn-" + std::to_string(i));
+      remove_micros.push_back(seconds_since(start) * 1e6);
+    }
+
+    const double recall = static_cast<double>(quality.found) / static_cast<double>(quality.queries);
+    const double top1 = static_cast<double>(quality.top1) / static_cast<double>(quality.queries);
+    const double precision = static_cast<double>(quality.relevant_returned) / static_cast<double>(std::max<std::size_t>(quality.returned, 1));
+    const double negative_hits = static_cast<double>(negatives.texts_with_hits) / static_cast<double>(data.name_free.size());
+    fmt::print("{:>9} {:>9.2f} {:>10.1f} {:>10.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.1f}\n",
+               stats.targets - 0, build_seconds, static_cast<double>(rss_after - std::min(rss_after, rss_before)) / 1e6,
+               static_cast<double>(stats.memory_bytes) / 1e6, percentile(timing.micros, 0.5),
+               percentile(timing.micros, 0.99), percentile(timing.micros, 1.0), recall, top1, precision, negative_hits,
+               percentile(add_micros, 0.5));
+    std::fflush(stdout);
+
+    results.push_back({{"targets", size + real_targets.size()},
+                       {"synthetic_targets", size},
+                       {"real_targets", real_targets.size()},
+                       {"build_seconds", build_seconds},
+                       {"rss_bytes", rss_after},
+                       {"rss_growth_bytes", rss_after - std::min(rss_after, rss_before)},
+                       {"index_estimate_bytes", stats.memory_bytes},
+                       {"patterns", stats.patterns},
+                       {"automaton_states", stats.automaton_states},
+                       {"dictionary_words", stats.dictionary_words},
+                       {"selection", timing_json(timing)},
+                       {"selection_name_free", timing_json(negatives)},
+                       {"name_free_hit_rate", negative_hits},
+                       {"masked_real_names", quality_json(quality)},
+                       {"add_us", {{"p50", percentile(add_micros, 0.5)}, {"p99", percentile(add_micros, 0.99)}}},
+                       {"remove_us", {{"p50", percentile(remove_micros, 0.5)}, {"p99", percentile(remove_micros, 0.99)}}}});
+    index.reset();
+  }
+
+  nlohmann::json report = {
+      {"benchmark", "alu_index"},
+      {"config",
+       {{"sizes", sizes}, {"queries", query_count}, {"seed", seed}, {"max_results", kMaxResults},
+        {"hardware_threads", std::thread::hardware_concurrency()},
+#ifdef NDEBUG
+        {"build", "release"},
+#else
+        {"build", "debug"},
+#endif
+       }},
+      {"goals", {{"p99_us_at_1e6", 1000}, {"memory_bytes_at_1e6", 1000000000}, {"recall", 0.99}}},
+      {"results", results}};
+  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+  std::ofstream(out) << report.dump(2) << "\n";
+  fmt::print("wrote {}\n", out.string());
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "lethe_alu_index_bench: " << e.what() << "\n";
+  return 1;
+}

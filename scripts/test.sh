@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine (packages, the pinned llama.cpp build), builds Lethe and runs the test suite.
+#   scripts/test.sh              Release build in build/, all tests
+#   scripts/test.sh --sanitize   ASan+UBSan build of Lethe's code in build-sanitize/, all tests but the slow
+#                                integration ones
+# Extra arguments after -- go to ctest (e.g. scripts/test.sh -- -L llm).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SANITIZE=0
+CTEST_ARGS=()
+while (($#)); do
+  case "$1" in
+    --sanitize) SANITIZE=1 ;;
+    --) shift; CTEST_ARGS=("$@"); break ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+bash scripts/install-deps.sh
+JOBS="${LETHE_JOBS:-$(nproc)}"
+if ((SANITIZE)); then
+  BUILD=build-sanitize
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLETHE_SANITIZE=ON -DLETHE_BUILD_BENCH=OFF
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp"
+  DEFAULT_ARGS=(-LE integration)
+else
+  BUILD=build
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release
+  DEFAULT_ARGS=()
+fi
+cmake --build "$BUILD" -j "$JOBS"
+ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" "${DEFAULT_ARGS[@]}" "${CTEST_ARGS[@]}"

@@ -1,0 +1,27 @@
+// The flags every LLM-using subcommand shares (--llm, --chat-template, --cache, ...) and the backend they open.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "lethe/llm/factory.hpp"
+
+namespace lethe::cli {
+
+struct LlmFlags {
+  std::string spec;
+  llm::Options options;
+  bool no_cache = false;
+  bool verbose = false;
+
+  // Adds the flags to `command`. With `spec_required`, --llm (or $LETHE_LLM) must be given.
+  void add_to(CLI::App& command, bool spec_required = true);
+  std::unique_ptr<llm::Llm> open() const;
+};
+
+// Prints the backend's accumulated usage to stderr as one JSON line.
+void print_usage(const llm::Llm& llm);
+
+}  // namespace lethe::cli
