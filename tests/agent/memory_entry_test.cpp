@@ -1,6 +1,7 @@
 // Memory entries: canonical JSON, round trips, validation, content hashes; and the SHA-256 and time helpers they
 // rest on.
 #include "lethe/agent/memory_entry.hpp"
+#include "lethe/util/sha256.hpp"
 
 #include <cmath>
 #include <limits>
@@ -10,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include "lethe/agent/memory_error.hpp"
-#include "lethe/agent/sha256.hpp"
 #include "lethe/agent/timestamp.hpp"
 #include "memory_fixtures.hpp"
 
@@ -23,35 +23,6 @@ using test::fact;
 using test::reflection;
 using test::trajectory;
 using ::testing::HasSubstr;
-
-TEST(Sha256Test, KnownVectors) {
-  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
-TEST(Sha256Test, LengthsAroundThePaddingBoundary) {
-  EXPECT_EQ(sha256_hex(std::string(55, 'x')), "d5e285683cd4efc02d021a5c62014694958901005d6f71e89e0989fac77e4072");
-  EXPECT_EQ(sha256_hex(std::string(56, 'x')), "04c26261370ee7541549d16dee320c723e3fd14671e66a099afe0a377c16888e");
-  EXPECT_EQ(sha256_hex(std::string(63, 'x')), "75220b47218278e656f2013bb8f0c455a25eaf01e86c64924e9d48d89776d6f2");
-  EXPECT_EQ(sha256_hex(std::string(64, 'x')), "7ce100971f64e7001e8fe5a51973ecdfe1ced42befe7ee8d5fd6219506b5393c");
-  EXPECT_EQ(sha256_hex(std::string(65, 'x')), "9537c5fdf120482f7d58d25e9ed583f52c02b4e304ea814db1633ad565aed7e9");
-}
-
-TEST(Sha256Test, IncrementalUpdatesEqualOneShot) {
-  const std::string text = std::string(200, 'q') + "tail";
-  Sha256 whole;
-  whole.update(text);
-  const auto expected = whole.digest();
-  for (const std::size_t split : {0u, 1u, 55u, 56u, 63u, 64u, 65u, 128u, 204u}) {
-    Sha256 hasher;
-    hasher.update(std::string_view(text).substr(0, split));
-    hasher.update(std::string_view(text).substr(split));
-    EXPECT_EQ(hasher.digest(), expected) << "split at " << split;
-  }
-}
 
 TEST(TimestampTest, Iso8601RoundTripAtMillisecondPrecision) {
   const Timestamp time = parse_iso8601("2025-03-14T15:09:26.535Z");
@@ -102,7 +73,7 @@ TEST(MemoryEntryTest, CanonicalJsonHasSortedKeysAndOmitsAbsentParts) {
             R"j({"created":"2025-03-14T15:09:26.535Z","id":"f1","kind":"fact",)j"
             R"j("provenance":{"environment":"maze","episode":2,"task":"collect-treasures","visited":[]},)j"
             R"j("subject":"maze:(3,4)","text":"wall at (3,4)"})j");
-  EXPECT_EQ(entry.content_hash(), sha256_hex(entry.to_json().dump()));
+  EXPECT_EQ(entry.content_hash(), util::sha256_hex(entry.to_json().dump()));
 }
 
 TEST(MemoryEntryTest, ContentHashChangesWithAnyField) {

@@ -5,9 +5,11 @@
 #include <stdexcept>
 
 #include "lethe/agent/memory_error.hpp"
-#include "lethe/agent/sha256.hpp"
+#include "lethe/util/sha256.hpp"
 
 namespace lethe::agent {
+
+using util::sha256_hex;
 namespace {
 
 using nlohmann::json;

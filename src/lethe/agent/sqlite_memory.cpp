@@ -11,9 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "lethe/agent/memory_error.hpp"
-#include "lethe/agent/sha256.hpp"
+#include "lethe/util/sha256.hpp"
 
 namespace lethe::agent {
+
+using util::sha256_hex;
 namespace {
 
 namespace fs = std::filesystem;

@@ -22,6 +22,9 @@ struct Options {
   double connect_timeout_s = 10.0;
   double read_timeout_s = 300.0;
   int max_retries = 5;
+  int retry_base_ms = 500;        // first backoff ceiling; doubles per retry, with full jitter
+  int retry_max_ms = 30'000;      // no backoff exceeds this
+  int retry_after_max_s = 120;    // a server's Retry-After is honoured up to this
   int max_in_flight = 8;
   // response cache
   bool use_cache = true;

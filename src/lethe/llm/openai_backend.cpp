@@ -410,6 +410,9 @@ SpecParts parse_spec(const std::string& url_and_model) {
 RetryPolicy default_retry_policy(const Options& options) {
   RetryPolicy policy;
   policy.max_retries = options.max_retries;
+  policy.base_delay = std::chrono::milliseconds(options.retry_base_ms);
+  policy.max_delay = std::chrono::milliseconds(options.retry_max_ms);
+  policy.max_retry_after = std::chrono::seconds(options.retry_after_max_s);
   return policy;
 }
 

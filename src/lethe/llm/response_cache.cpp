@@ -16,9 +16,12 @@
 #include <unistd.h>
 
 #include "lethe/llm/factory.hpp"
-#include "lethe/llm/sha256.hpp"
+#include "lethe/util/sha256.hpp"
 
 namespace lethe::llm {
+
+using util::Sha256;
+using util::to_hex;
 
 namespace {
 

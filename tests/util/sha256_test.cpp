@@ -1,10 +1,10 @@
-#include "lethe/llm/sha256.hpp"
+#include "lethe/util/sha256.hpp"
 
 #include <string>
 
 #include <gtest/gtest.h>
 
-namespace lethe::llm {
+namespace lethe::util {
 namespace {
 
 // Vectors from FIPS 180-4 / NIST CAVP.
@@ -41,4 +41,4 @@ TEST(Sha256, UpdateAfterDigestIsRefused) {
 }
 
 }  // namespace
-}  // namespace lethe::llm
+}  // namespace lethe::util

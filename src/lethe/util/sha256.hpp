@@ -1,13 +1,13 @@
-// SHA-256 (FIPS 180-4), for content-addressed keys such as the response cache's.
+// SHA-256 (OpenSSL's libcrypto), for content-addressed keys and erasure receipts.
 #pragma once
 
 #include <array>
-#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
-namespace lethe::llm {
+namespace lethe::util {
 
 // Incremental hasher: feed any number of pieces, then take the digest once.
 class Sha256 {
@@ -15,17 +15,17 @@ class Sha256 {
   using Digest = std::array<std::uint8_t, 32>;
 
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
   Sha256& update(std::string_view bytes);
   // Finishes the hash; the hasher must not be updated afterwards (throws std::logic_error if it is).
   Digest digest();
 
  private:
-  void compress(const std::uint8_t* block);
-
-  std::array<std::uint32_t, 8> state_;
-  std::array<std::uint8_t, 64> buffer_{};
-  std::size_t buffered_ = 0;
-  std::uint64_t total_bytes_ = 0;
+  struct Context;
+  std::unique_ptr<Context> context_;
   bool finished_ = false;
 };
 
@@ -33,4 +33,4 @@ class Sha256 {
 std::string sha256_hex(std::string_view bytes);
 std::string to_hex(const Sha256::Digest& digest);
 
-}  // namespace lethe::llm
+}  // namespace lethe::util

@@ -1,0 +1,63 @@
+// The GridWorld agent's prompt: one user message in a fixed, line-oriented format (a small model is trained on
+// exactly this text, so the format is part of the contract — change it only together with that training data):
+//
+//   Task: <task description>
+//   Memory:
+//   - route <task id>: (1,1) right right down -> (3,2)
+//   - fact: obstacle at (3,4)
+//   - reflection: <text>
+//   Constraints:
+//   - <constraint line>
+//   Observation: pos (2,3); up: free; down: obstacle; left: wall; right: free; ...
+//   Actions: up, down, left, right
+//   Action:
+//
+// "Memory:" and "Constraints:" are followed by " none" on the same line when empty. Routes come first, then
+// facts, then reflections; each group keeps memory order and is capped by PromptLimits (routes: the shortest
+// successful ones — those of the current task first, then by length, ties by age; facts: the first ones, duplicates dropped; reflections: the newest ones).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "lethe/agent/memory_entry.hpp"
+
+namespace lethe::agent {
+
+struct PromptLimits {
+  std::size_t routes = 3;
+  std::size_t facts = 24;
+  std::size_t reflections = 3;
+};
+
+// What memory knows about one environment, already rendered as prompt lines (without the "- " bullet).
+struct MemoryDigest {
+  std::vector<std::string> routes;       // "route <task id>: (1,1) right right down -> (3,2)"
+  std::vector<std::string> facts;        // "fact: obstacle at (3,4)"
+  std::vector<std::string> reflections;  // "reflection: <text>"
+
+  bool empty() const { return routes.empty() && facts.empty() && reflections.empty(); }
+};
+
+// Selects and renders the entries of `environment` among `entries` (entries of other environments are ignored).
+// Routes are successful trajectory entries; those whose provenance task is `task_id` are preferred.
+MemoryDigest digest_memory(const std::vector<MemoryEntry>& entries, const std::string& environment,
+                           const std::string& task_id = {}, const PromptLimits& limits = {});
+
+// One route line for a trajectory entry: "route <task>: <first state key> <actions...> -> <last state key>".
+std::string route_line(const MemoryEntry& trajectory);
+
+struct PromptInputs {
+  std::string task;                      // the task description
+  std::string observation;               // the observation text, verbatim
+  MemoryDigest memory;
+  std::vector<std::string> constraints;  // active unlearning constraints; may span several lines each
+  std::vector<std::string> actions;      // the actions offered to the model
+};
+
+// The prompt text (see the file comment). Deterministic: the same inputs give the same bytes. Multi-line
+// constraints keep their inner line breaks, indented by two spaces.
+std::string build_prompt(const PromptInputs& inputs);
+
+}  // namespace lethe::agent
