@@ -1,6 +1,6 @@
-#include <iostream>
-
 #include <fmt/format.h>
+
+#include <iostream>
 
 #include "commands.hpp"
 #include "llm_flags.hpp"
@@ -48,9 +48,7 @@ void register_choose(CLI::App& app) {
   args->llm.add_to(*cmd);
   cmd->add_option("--prompt,-p", args->prompt, "The user message")->required();
   cmd->add_option("--system", args->system, "A system message");
-  cmd->add_option("--choices,-c", args->choices, "The allowed answers, comma-separated")
-      ->required()
-      ->delimiter(',');
+  cmd->add_option("--choices,-c", args->choices, "The allowed answers, comma-separated")->required()->delimiter(',');
   cmd->add_option("--temperature,-t", args->sampling.temperature, "0 picks the most likely; >0 samples")
       ->check(CLI::Range(0.0, 10.0));
   cmd->add_option("--seed", args->sampling.seed, "Sampling seed (used when temperature > 0)");

@@ -1,10 +1,10 @@
 // `lethe demo`: the main job a newcomer runs. Until the GridWorld story lands it shows the LLM runtime on the
 // best model available offline: free generation, a single-choice call with exact probabilities, JSON-schema
 // constrained output, and prefix reuse across a growing conversation.
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <iostream>
-
-#include <fmt/format.h>
 
 #include "commands.hpp"
 #include "llm_flags.hpp"
@@ -37,7 +37,8 @@ void show_choice(llm::Llm& model) {
   const auto r = model.complete(request);
   std::cout << "2. Single choice with exact probabilities from the logits:\n";
   for (std::size_t i = 0; i < request.choices.size(); ++i) {
-    std::cout << fmt::format("   {:>6}  {:.4f}{}\n", request.choices[i], r.choice_probs.empty() ? 0.0 : r.choice_probs[i],
+    std::cout << fmt::format("   {:>6}  {:.4f}{}\n", request.choices[i],
+                             r.choice_probs.empty() ? 0.0 : r.choice_probs[i],
                              request.choices[i] == r.text ? "  <- picked" : "");
   }
   std::cout << "\n";

@@ -5,15 +5,19 @@
 namespace lethe::cli {
 
 void LlmFlags::add_to(CLI::App& command, bool spec_required) {
-  auto* llm = command.add_option("--llm", spec,
-                                 "Model: gguf:PATH (in-process llama.cpp) or openai:URL#MODEL (any OpenAI-compatible "
-                                 "server); default $LETHE_LLM")
+  auto* llm = command
+                  .add_option("--llm", spec,
+                              "Model: gguf:PATH (in-process llama.cpp) or openai:URL#MODEL (any OpenAI-compatible "
+                              "server); default $LETHE_LLM")
                   ->envname("LETHE_LLM");
   if (spec_required) llm->required();
   command.add_option("--chat-template", options.chat_template,
                      "Chat template: a built-in name (chatml, llama3, ...), 'raw' (no markup, for base models), "
                      "or a template file; default: the model's own, 'raw' if it has none");
-  command.add_option("--threads", options.threads, "CPU threads for llama.cpp (0: all)")->check(CLI::NonNegativeNumber);
+  command
+      .add_option("--threads", options.threads,
+                  "CPU threads for llama.cpp (0: automatic: 1 for tiny models, else all cores)")
+      ->check(CLI::NonNegativeNumber);
   command.add_option("--parallel", options.parallel, "Sequences decoded together in one batch")
       ->check(CLI::Range(1, 256));
   command.add_option("--context", options.context, "Context tokens per sequence (0: from the model, 512..4096)")

@@ -1,10 +1,9 @@
 // The flags every LLM-using subcommand shares (--llm, --chat-template, --cache, ...) and the backend they open.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "lethe/llm/factory.hpp"
 

@@ -1,8 +1,7 @@
 // `lethe`: make LLM agents forget. Parses the command line and hands over to the library; any error becomes one
 // line on stderr and exit code 1 (2 for a usage error).
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "commands.hpp"
 

@@ -1,9 +1,9 @@
 // The `lethe` command as a user runs it: separate processes, exit codes, one-line errors.
-#include <fstream>
-#include <sstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "lethe_test/paths.hpp"
 #include "lethe_test/process.hpp"
@@ -59,8 +59,8 @@ TEST(Cli, SeededSamplingIsIdenticalAcrossProcesses) {
 }
 
 TEST(Cli, ChooseListsEveryChoiceWithProbabilitiesSummingToOne) {
-  const auto r = run_process(lethe("choose --no-cache --llm " + stories_spec() +
-                                   " -p 'The dog ran to the' --choices park,house,tree"));
+  const auto r = run_process(
+      lethe("choose --no-cache --llm " + stories_spec() + " -p 'The dog ran to the' --choices park,house,tree"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::istringstream lines(r.out);
   std::string line;
@@ -78,8 +78,8 @@ TEST(Cli, ChooseListsEveryChoiceWithProbabilitiesSummingToOne) {
 
 TEST(Cli, ResponseCacheHitsOnTheSecondRunAcrossProcesses) {
   const auto dir = test::scratch_dir("cli_cache");
-  const std::string cmd = lethe("generate --verbose --cache " + shell_quote((dir / "c.sqlite").string()) +
-                                " --llm " + stories_spec() + " -p 'Tom had a' -n 10");
+  const std::string cmd = lethe("generate --verbose --cache " + shell_quote((dir / "c.sqlite").string()) + " --llm " +
+                                stories_spec() + " -p 'Tom had a' -n 10");
   const auto first = run_process(cmd);
   const auto second = run_process(cmd);
   ASSERT_EQ(first.exit_code, 0) << first.err;

@@ -1,12 +1,13 @@
 // The HTTP backend against a real llama-server built from the same llama.cpp, serving the fixture model on a
 // free loopback port (started and stopped by the test).
-#include <regex>
+#include "lethe_test/llama_server.hpp"
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "lethe/llm/factory.hpp"
 #include "lethe/llm/json_schema.hpp"
-#include "lethe_test/llama_server.hpp"
 #include "lethe_test/paths.hpp"
 
 namespace lethe {

@@ -1,9 +1,10 @@
 // ChoiceScorer's probability math on hand-made logits.
-#include <cmath>
+#include "lethe/llm/choice_scorer.hpp"
 
 #include <gtest/gtest.h>
 
-#include "lethe/llm/choice_scorer.hpp"
+#include <cmath>
+
 #include "lethe/llm/llm.hpp"
 
 namespace lethe::llm {
@@ -28,11 +29,10 @@ TEST(ChoiceScorer, SharedPrefixesMultiplyConditionalSoftmaxes) {
   // Option [4] competes with 1 at depth 0.
   ChoiceScorer scorer({{1, 2}, {1, 3}, {4}}, kEnd);
   std::vector<float> root(kVocab, 0.0f), after1(kVocab, 0.0f);
-  root[1] = std::log(3.0f), root[4] = 0.0f;       // P(1) = 3/4, P(4) = 1/4
-  after1[2] = std::log(2.0f), after1[3] = 0.0f;   // P(2|1) = 2/3
-  const auto p = scorer.probabilities([&](std::size_t, std::size_t depth) {
-    return depth == 0 ? root.data() : after1.data();
-  });
+  root[1] = std::log(3.0f), root[4] = 0.0f;      // P(1) = 3/4, P(4) = 1/4
+  after1[2] = std::log(2.0f), after1[3] = 0.0f;  // P(2|1) = 2/3
+  const auto p =
+      scorer.probabilities([&](std::size_t, std::size_t depth) { return depth == 0 ? root.data() : after1.data(); });
   EXPECT_NEAR(p[0], 0.75 * 2.0 / 3.0, 1e-6);
   EXPECT_NEAR(p[1], 0.75 / 3.0, 1e-6);
   EXPECT_NEAR(p[2], 0.25, 1e-6);

@@ -106,7 +106,7 @@ TEST(JsonSchemaToGbnf, SmallObjectGivesTheExpectedGrammar) {
             "char ::= [^\"\\\\\\x00-\\x1F] | \"\\\\\" escape\n"
             "escape ::= [\"\\\\/bfnrt] | \"u\" unicode-escape\n"
             "unicode-escape ::= [0-9a-cA-CeEfF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2}\n"
-            "ws ::= [ \\t\\n\\r]{0,20}\n");
+            "ws ::= \" \"?\n");
 }
 
 TEST(JsonSchemaToGbnf, PrimitiveTypesUseSharedRules) {
@@ -193,9 +193,9 @@ std::vector<AcceptanceCase> acceptance_cases() {
       {"any value",
        "{}",
        {R"({"a": [1, 2.5, -3e10, true, null, "x"], "b": {}})", R"("s")", "null", "[]", "-0.25E+3", "false",
-        "{\n  \"nested\": {\"deep\": [[], {}]}\n}"},
-       {"{a: 1}", "[1,]", "tru", "01", "1.", ".5", "+1", "[1 2]", "{\"a\" 1}", " 1", "'x'", "NaN", "12345678901234567",
-        "1e100"}},
+        R"({"nested": {"deep": [[], {}]}})"},
+       {"{\n  \"nested\": {}\n}", "{a: 1}", "[1,]", "tru", "01", "1.", ".5", "+1", "[1 2]", "{\"a\" 1}", " 1", "'x'",
+        "NaN", "12345678901234567", "1e100"}},
       {"strings",
        R"({"type": "string"})",
        {R"("plain")", R"("he said \"hi\"\n\tthen \\ left")", R"("\u00e9\u65E5 and é日本🙂")", R"("")", R"("\/")"},
@@ -203,10 +203,10 @@ std::vector<AcceptanceCase> acceptance_cases() {
       {"object with required and optional properties",
        R"({"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"},
            "email": {"type": "string"}}, "required": ["name", "age"]})",
-       {R"({"name":"Ann","age":31})", R"({"name": "Ann", "age": 31, "email": "a@b.c"})",
-        "{\n  \"name\": \"Ann\",\n  \"age\": 31\n}"},
-       {R"({"name":"Ann"})", R"({"age":31,"name":"Ann"})", R"({"name":"Ann","age":31,"x":1})",
-        R"({"name":"Ann","age":"31"})", R"({"name":"Ann","age":31,})", R"({"name":"Ann","age":3.5})"}},
+       {R"({"name":"Ann","age":31})", R"({"name": "Ann", "age": 31, "email": "a@b.c"})"},
+       {"{\n  \"name\": \"Ann\",\n  \"age\": 31\n}", R"({"name":"Ann"})", R"({"age":31,"name":"Ann"})",
+        R"({"name":"Ann","age":31,"x":1})", R"({"name":"Ann","age":"31"})", R"({"name":"Ann","age":31,})",
+        R"({"name":"Ann","age":3.5})"}},
       {"optional properties only",
        R"({"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"},
            "c": {"type": "integer"}}})",
@@ -286,11 +286,13 @@ TEST(JsonSchemaToGbnf, LlamaCppAcceptsValidDocumentsAndRejectsInvalidOnes) {
   }
 }
 
-TEST(JsonSchemaToGbnf, WhitespaceIsBoundedAndNeverAroundTheRoot) {
+// Compact output: at most one space between tokens, so a small model cannot spend its tokens on layout.
+TEST(JsonSchemaToGbnf, WhitespaceIsAtMostOneSpaceAndNeverAroundTheRoot) {
   const std::string grammar = grammar_of(R"({"type": "array", "items": {"type": "integer"}})");
-  EXPECT_TRUE(checker().accepts(grammar, "[" + std::string(20, ' ') + "1]"));
-  EXPECT_TRUE(checker().accepts(grammar, "[\n\t\r 1]"));
-  EXPECT_FALSE(checker().accepts(grammar, "[" + std::string(21, ' ') + "1]"));
+  EXPECT_TRUE(checker().accepts(grammar, "[1, 2]"));
+  EXPECT_TRUE(checker().accepts(grammar, "[ 1 ]"));
+  EXPECT_FALSE(checker().accepts(grammar, "[  1]"));
+  EXPECT_FALSE(checker().accepts(grammar, "[\n1]"));
   EXPECT_FALSE(checker().accepts(grammar, " [1]"));
   EXPECT_FALSE(checker().accepts(grammar, "[1] "));
 }

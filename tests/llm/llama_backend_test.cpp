@@ -1,15 +1,16 @@
 // The in-process llama.cpp backend on the real fixture models from ../shared/models.
+#include "lethe/llm/llama_backend.hpp"
+
+#include <gtest/gtest.h>
+#include <llama.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 
-#include <gtest/gtest.h>
-#include <llama.h>
-
 #include "lethe/llm/json_schema.hpp"
-#include "lethe/llm/llama_backend.hpp"
 #include "lethe_test/paths.hpp"
 
 namespace lethe::llm {
@@ -237,8 +238,8 @@ TEST(LlamaBackend, PrefixReuseGivesTheSameGreedyOutputAsColdRuns) {
 
 TEST(LlamaBackend, ParallelBatchGivesTheSameGreedyOutputsAsSequentialRuns) {
   const std::vector<std::string> starts = {"Once upon a time", "The sun was hot", "Lily had a red ball",
-                                           "Ben liked to run", "The bird sang",  "Mom made a cake",
-                                           "A big dog barked", "The little car", "Tim was sad"};
+                                           "Ben liked to run", "The bird sang",   "Mom made a cake",
+                                           "A big dog barked", "The little car",  "Tim was sad"};
   std::vector<ChatRequest> batch;
   for (const auto& s : starts) batch.push_back(story_request(s, 20));
   LlamaBackend parallel(test::stories_model(), options_with(4));  // 9 requests: three rounds through 4 slots

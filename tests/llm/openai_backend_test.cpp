@@ -1,8 +1,8 @@
 #include "lethe/llm/openai_backend.hpp"
 
-#include "lethe/llm/json_schema.hpp"
-
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -14,9 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
+#include "lethe/llm/json_schema.hpp"
 #include "lethe_test/fake_openai_server.hpp"
 
 namespace lethe::llm {
@@ -206,7 +204,9 @@ TEST(OpenAiBackend, SendsMessagesSamplingStopGrammarAndApiKey) {
   OpenAiBackend backend(server.url_and_model("tiny-model"), options);
 
   ChatRequest request;
-  request.messages = {{Role::System, "You are terse."}, {Role::User, "Say yes."}, {Role::Assistant, "yes"},
+  request.messages = {{Role::System, "You are terse."},
+                      {Role::User, "Say yes."},
+                      {Role::Assistant, "yes"},
                       {Role::User, "Again, with \"quotes\" and ünïcode."}};
   request.sampling.temperature = 0.7;
   request.sampling.top_p = 0.9;
@@ -259,14 +259,13 @@ TEST(OpenAiBackend, SendsJsonSchemaAsResponseFormat) {
   FakeOpenAiServer server(reply(FakeOpenAiServer::completion("{\"name\":\"Ada\"}")));
   OpenAiBackend backend(server.url_and_model(), fast_options());
   ChatRequest request = ask("Give a name as JSON.");
-  const nlohmann::json schema = {{"type", "object"},
-                                 {"properties", {{"name", {{"type", "string"}}}}},
-                                 {"required", {"name"}}};
+  const nlohmann::json schema = {
+      {"type", "object"}, {"properties", {{"name", {{"type", "string"}}}}}, {"required", {"name"}}};
   request.json_schema = schema;
   EXPECT_EQ(backend.complete(request).text, "{\"name\":\"Ada\"}");
   const nlohmann::json body = server.received().front().json();
-  const nlohmann::json expected = {
-      {"type", "json_schema"}, {"json_schema", {{"name", "output"}, {"schema", schema}, {"strict", true}}}};
+  const nlohmann::json expected = {{"type", "json_schema"},
+                                   {"json_schema", {{"name", "output"}, {"schema", schema}, {"strict", true}}}};
   EXPECT_EQ(body.at("response_format"), expected);
   EXPECT_FALSE(body.contains("grammar"));
 }
@@ -392,11 +391,10 @@ TEST(OpenAiBackend, MalformedJsonOnceThenSuccessRecovers) {
 // Announces a 1000-byte body, sends a part of it and closes the connection.
 void send_truncated(httplib::Response& response) {
   const std::string partial = FakeOpenAiServer::completion("cut short").substr(0, 40);
-  response.set_content_provider(1000, "application/json",
-                                [partial](size_t offset, size_t, httplib::DataSink& sink) {
-                                  if (offset == 0) sink.write(partial.data(), partial.size());
-                                  return false;
-                                });
+  response.set_content_provider(1000, "application/json", [partial](size_t offset, size_t, httplib::DataSink& sink) {
+    if (offset == 0) sink.write(partial.data(), partial.size());
+    return false;
+  });
 }
 
 TEST(OpenAiBackend, TruncatedBodyIsRetriedThenReported) {

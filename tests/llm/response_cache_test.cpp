@@ -1,5 +1,6 @@
 #include "lethe/llm/response_cache.hpp"
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,8 +17,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "lethe/llm/factory.hpp"
 #include "lethe_test/paths.hpp"
@@ -138,7 +137,8 @@ class RawDb {
 
   std::string text(const std::string& sql, const std::string& param = {}) {
     sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_));
+    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &s, nullptr) != SQLITE_OK)
+      throw std::runtime_error(sqlite3_errmsg(db_));
     if (!param.empty()) sqlite3_bind_text(s, 1, param.c_str(), -1, SQLITE_TRANSIENT);
     std::string out;
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0)) {
@@ -192,7 +192,11 @@ std::vector<Change> changes() {
   return {
       {"message content", [](ChatRequest& r) { r.messages.back().content += "!"; }, true},
       {"message role", [](ChatRequest& r) { r.messages.back().role = Role::Assistant; }, true},
-      {"extra message", [](ChatRequest& r) { r.messages.push_back({Role::User, "And another?"}); }, true},
+      {"extra message",
+       [](ChatRequest& r) {
+         r.messages.push_back({Role::User, "And another?"});
+       },
+       true},
       {"system prompt", [](ChatRequest& r) { r.messages.front().content = "You are verbose."; }, true},
       {"temperature", [](ChatRequest& r) { r.sampling.temperature = 0.7; }, true},
       {"top_p", [](ChatRequest& r) { r.sampling.top_p = 0.9; }, true},
@@ -200,8 +204,16 @@ std::vector<Change> changes() {
       {"max_tokens", [](ChatRequest& r) { r.sampling.max_tokens = 33; }, true},
       {"stop", [](ChatRequest& r) { r.stop = {"\n"}; }, true},
       {"grammar", [](ChatRequest& r) { r.grammar = "root ::= \"red\" | \"green\""; }, true},
-      {"json_schema", [](ChatRequest& r) { r.json_schema = nlohmann::json{{"type", "string"}}; }, true},
-      {"choices", [](ChatRequest& r) { r.choices = {"red", "green"}; }, true},
+      {"json_schema",
+       [](ChatRequest& r) {
+         r.json_schema = nlohmann::json{{"type", "string"}};
+       },
+       true},
+      {"choices",
+       [](ChatRequest& r) {
+         r.choices = {"red", "green"};
+       },
+       true},
       {"seed at temperature 0", [](ChatRequest& r) { r.sampling.seed = 42; }, false},
   };
 }
@@ -318,9 +330,9 @@ TEST(ResponseCache, BatchSendsOnlyMissesInOneCallAndKeepsOrder) {
   fx.cache->complete(numbered_request("batch", 3));
   ASSERT_EQ(fx.backend->calls(), 2);
 
-  const std::vector<ChatRequest> requests = {
-      numbered_request("batch", 0), numbered_request("batch", 1), numbered_request("batch", 2),
-      numbered_request("batch", 3), numbered_request("batch", 4), numbered_request("batch", 2)};
+  const std::vector<ChatRequest> requests = {numbered_request("batch", 0), numbered_request("batch", 1),
+                                             numbered_request("batch", 2), numbered_request("batch", 3),
+                                             numbered_request("batch", 4), numbered_request("batch", 2)};
   const std::vector<ChatResponse> responses = fx.cache->complete_batch(requests);
 
   ASSERT_EQ(responses.size(), requests.size());
@@ -512,8 +524,8 @@ TEST(ResponseCache, RefusesAnotherApplicationsDatabase) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me')", nullptr,
-                           nullptr, nullptr),
+    ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me')", nullptr, nullptr,
+                           nullptr),
               SQLITE_OK);
     sqlite3_close(db);
   }

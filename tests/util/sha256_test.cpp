@@ -1,8 +1,8 @@
 #include "lethe/util/sha256.hpp"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace lethe::util {
 namespace {

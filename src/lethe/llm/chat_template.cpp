@@ -1,11 +1,11 @@
 #include "lethe/llm/chat_template.hpp"
 
+#include <llama.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <llama.h>
 
 namespace lethe::llm {
 
@@ -42,8 +42,9 @@ ChatTemplate ChatTemplate::resolve(const std::string& requested, const char* mod
   if (requested.empty()) {
     if (model_template == nullptr || *model_template == '\0') return ChatTemplate(kRaw, "");
     if (!llama_accepts(model_template)) {
-      throw Error("the model's chat template is not one llama.cpp recognises; pass --chat-template NAME "
-                  "(see `lethe generate --help`)");
+      throw Error(
+          "the model's chat template is not one llama.cpp recognises; pass --chat-template NAME "
+          "(see `lethe generate --help`)");
     }
     return ChatTemplate("model", model_template);
   }
@@ -55,7 +56,8 @@ ChatTemplate ChatTemplate::resolve(const std::string& requested, const char* mod
   if (std::filesystem::exists(requested)) {
     std::string text = read_file(requested);
     if (!llama_accepts(text)) {
-      throw Error("chat template file " + requested + " is not of a format llama.cpp recognises "
+      throw Error("chat template file " + requested +
+                  " is not of a format llama.cpp recognises "
                   "(use a built-in name such as chatml or llama3)");
     }
     return ChatTemplate("file:" + requested, std::move(text));

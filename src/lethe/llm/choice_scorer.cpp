@@ -29,7 +29,7 @@ ChoiceScorer::ChoiceScorer(std::vector<std::vector<Token>> option_tokens, Token 
   const auto originals = paths_;
   for (std::size_t i = 0; i < paths_.size(); ++i) {
     const bool prefix_of_another = std::any_of(originals.begin(), originals.end(),
-                                                [&](const auto& other) { return is_prefix(originals[i], other); });
+                                               [&](const auto& other) { return is_prefix(originals[i], other); });
     if (prefix_of_another) paths_[i].push_back(end_token);
   }
 

@@ -1,5 +1,7 @@
 #include "lethe/llm/json_schema.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -8,8 +10,6 @@
 #include <map>
 #include <set>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "lethe/llm/llm.hpp"
 
@@ -72,15 +72,23 @@ std::string where(const std::string& pointer) { return pointer.empty() ? "(root)
 
 std::string kind_of(const json& value) {
   switch (value.type()) {
-    case json::value_t::object: return "object";
-    case json::value_t::array: return "array";
-    case json::value_t::string: return "string";
-    case json::value_t::boolean: return "boolean";
+    case json::value_t::object:
+      return "object";
+    case json::value_t::array:
+      return "array";
+    case json::value_t::string:
+      return "string";
+    case json::value_t::boolean:
+      return "boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "integer";
-    case json::value_t::number_float: return "number";
-    case json::value_t::null: return "null";
-    default: return "unknown";
+    case json::value_t::number_unsigned:
+      return "integer";
+    case json::value_t::number_float:
+      return "number";
+    case json::value_t::null:
+      return "null";
+    default:
+      return "unknown";
   }
 }
 
@@ -687,7 +695,7 @@ const std::vector<Primitive>& primitives() {
       {"exponent", "[eE] [-+]? [0-9]{1,2}", {}},
       {"boolean", R"("true" | "false")", {}},
       {"null", R"("null")", {}},
-      {"ws", R"([ \t\n\r]{0,20})", {}},
+      {"ws", R"(" "?)", {}},
   };
   return table;
 }
@@ -1253,11 +1261,21 @@ std::string gbnf_literal(const std::string& text) {
   for (char c : text) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20 || u == 0x7F) {
           out += fmt::format("\\x{:02X}", u);

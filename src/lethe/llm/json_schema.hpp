@@ -35,20 +35,19 @@
 //     and of "number" between whole-number bounds (say 0 to 1), are exact;
 //   - maxLength/maxItems above 2000 (llama.cpp's repetition limit) do not bound the grammar; minLength/minItems
 //     above 2000 throw.
-// The subset: no whitespace before or after the root value and at most 20 whitespace characters between tokens
-// (so a model cannot loop on spaces); enum/const values only in compact canonical form; numbers with at most 16
-// integer digits, 16 fraction digits and 2 exponent digits (every one fits a double), and no exponent in a
-// bounded number; no \uD800-\uDFFF escapes in strings (characters outside the BMP are written as UTF-8); object
-// properties in a fixed order: the required ones in the order of "required", then the optional ones in key
+// The subset: compact layout — no whitespace around the root value and at most one space between tokens (a
+// small model cannot spend its tokens on newlines and indentation); enum/const values only in compact canonical form;
+// numbers with at most 16 integer digits, 16 fraction digits and 2 exponent digits (every one fits a double), and no
+// exponent in a bounded number; no \uD800-\uDFFF escapes in strings (characters outside the BMP are written as UTF-8);
+// object properties in a fixed order: the required ones in the order of "required", then the optional ones in key
 // order, each optional. When properties are listed and additionalProperties allows more, the grammar still
 // produces only the listed ones.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace lethe::llm {
 

@@ -1,5 +1,7 @@
 #include "lethe/llm/llama_backend.hpp"
 
+#include <llama.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -10,8 +12,6 @@
 #include <optional>
 #include <random>
 #include <thread>
-
-#include <llama.h>
 
 #include "lethe/llm/chat_template.hpp"
 #include "lethe/llm/choice_scorer.hpp"
@@ -66,6 +66,14 @@ void check_model_file(const std::string& path) {
   char magic[4] = {};
   in.read(magic, 4);
   if (!in || std::string(magic, 4) != "GGUF") throw Error("not a GGUF file (bad magic): " + path);
+}
+
+// For a tiny model one token's arithmetic is cheaper than waking and joining worker threads, and on a busy
+// machine a preempted worker stalls every barrier; such models run on one thread.
+int automatic_threads(const llama_model& model) {
+  constexpr std::uint64_t kTinyModelParameters = 20'000'000;
+  if (llama_model_n_params(&model) < kTinyModelParameters) return 1;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 std::size_t common_prefix(const std::vector<Token>& a, const std::vector<Token>& b) {
@@ -129,12 +137,13 @@ class LlamaBackend::Impl {
       throw Error("cannot load GGUF model " + model_path + (why.empty() ? "" : ": " + why));
     }
     vocab_ = llama_model_get_vocab(model_.get());
-    chat_template_.emplace(ChatTemplate::resolve(options.chat_template, llama_model_chat_template(model_.get(), nullptr)));
+    chat_template_.emplace(
+        ChatTemplate::resolve(options.chat_template, llama_model_chat_template(model_.get(), nullptr)));
 
     slots_ = std::max(1, options.parallel);
     const int trained = llama_model_n_ctx_train(model_.get());
     per_sequence_ = options.context > 0 ? options.context : std::clamp(trained, 512, 4096);
-    const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency());
+    const int threads = options.threads > 0 ? options.threads : automatic_threads(*model_);
 
     auto context_params = llama_context_default_params();
     context_params.n_ctx = static_cast<std::uint32_t>(per_sequence_ * slots_);
@@ -378,7 +387,8 @@ class LlamaBackend::Impl {
       }
       if (active.empty()) return;
       decode();
-      for (auto& [job, index] : active) accept_sample(*job, llama_sampler_sample(job->sampler.get(), context_.get(), index));
+      for (auto& [job, index] : active)
+        accept_sample(*job, llama_sampler_sample(job->sampler.get(), context_.get(), index));
     }
   }
 

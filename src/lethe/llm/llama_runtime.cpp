@@ -1,13 +1,12 @@
 #include "lethe/llm/llama_runtime.hpp"
 
+#include <llama.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <sstream>
-
-#include <unistd.h>
-
-#include <llama.h>
 
 namespace lethe::llm {
 

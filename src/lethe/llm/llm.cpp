@@ -16,9 +16,12 @@ double elapsed_ms(Clock::time_point start) {
 
 std::string to_string(Role role) {
   switch (role) {
-    case Role::System: return "system";
-    case Role::User: return "user";
-    case Role::Assistant: return "assistant";
+    case Role::System:
+      return "system";
+    case Role::User:
+      return "user";
+    case Role::Assistant:
+      return "assistant";
   }
   return "user";
 }
@@ -32,9 +35,12 @@ Role role_from_string(const std::string& name) {
 
 std::string to_string(FinishReason reason) {
   switch (reason) {
-    case FinishReason::Stop: return "stop";
-    case FinishReason::Length: return "length";
-    case FinishReason::Choice: return "choice";
+    case FinishReason::Stop:
+      return "stop";
+    case FinishReason::Length:
+      return "length";
+    case FinishReason::Choice:
+      return "choice";
   }
   return "stop";
 }
@@ -50,8 +56,8 @@ nlohmann::json to_json(const ChatRequest& request) {
   nlohmann::json messages = nlohmann::json::array();
   for (const auto& m : request.messages) messages.push_back({{"role", to_string(m.role)}, {"content", m.content}});
   const auto& s = request.sampling;
-  nlohmann::json sampling = {{"temperature", s.temperature}, {"top_p", s.top_p},
-                             {"top_k", s.top_k},             {"max_tokens", s.max_tokens}};
+  nlohmann::json sampling = {
+      {"temperature", s.temperature}, {"top_p", s.top_p}, {"top_k", s.top_k}, {"max_tokens", s.max_tokens}};
   // The seed changes the answer only when sampling is random; leaving it out keeps greedy calls shareable.
   if (s.temperature > 0.0) sampling["seed"] = s.seed;
   nlohmann::json out = {{"messages", messages}, {"sampling", sampling}, {"stop", request.stop}};
@@ -116,4 +122,3 @@ std::vector<ChatResponse> Llm::do_complete_batch(const std::vector<ChatRequest>&
 }
 
 }  // namespace lethe::llm
-

@@ -4,12 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lethe/llm/usage.hpp"
 
@@ -39,8 +38,8 @@ struct Sampling {
 struct ChatRequest {
   std::vector<Message> messages;
   Sampling sampling;
-  std::vector<std::string> stop;  // generation ends before the first occurrence of any of these
-  std::string grammar;            // GBNF; empty means unconstrained
+  std::vector<std::string> stop;              // generation ends before the first occurrence of any of these
+  std::string grammar;                        // GBNF; empty means unconstrained
   std::optional<nlohmann::json> json_schema;  // output must be JSON valid under this schema
   // A single-choice call when non-empty: the answer is exactly one of these strings, and the response carries
   // the probability of each.

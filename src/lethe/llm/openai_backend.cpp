@@ -1,6 +1,7 @@
 #include "lethe/llm/openai_backend.hpp"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
@@ -18,8 +19,6 @@
 #include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "lethe/llm/json_schema.hpp"
 
 namespace lethe::llm {
@@ -27,8 +26,8 @@ namespace lethe::llm {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
 using nlohmann::json;
+using std::chrono::milliseconds;
 
 constexpr int kTopLogprobs = 20;
 constexpr std::size_t kMaxResponseBytes = 64u << 20;
@@ -234,10 +233,10 @@ ChatResponse parse_completion(const std::string& body, const ChatRequest& reques
 
   if (!request.choices.empty()) {
     if (std::find(request.choices.begin(), request.choices.end(), response.text) == request.choices.end()) {
-      throw Error(fmt::format(
-          "the server answered '{}', which is not one of the {} choices; does it honour the llama-server "
-          "'grammar' field?",
-          excerpt(response.text), request.choices.size()));
+      throw Error(
+          fmt::format("the server answered '{}', which is not one of the {} choices; does it honour the llama-server "
+                      "'grammar' field?",
+                      excerpt(response.text), request.choices.size()));
     }
     response.finish = FinishReason::Choice;
     response.choice_probs = choice_probs_from_logprobs(choice, request.choices);

@@ -1,6 +1,8 @@
 #include "lethe/llm/response_cache.hpp"
 
+#include <pwd.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -11,9 +13,6 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
-
-#include <pwd.h>
-#include <unistd.h>
 
 #include "lethe/llm/factory.hpp"
 #include "lethe/util/sha256.hpp"
@@ -109,8 +108,7 @@ ChatResponse decode_response(const std::string& stored_text) {
 }
 
 std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string environment(const char* name) {
@@ -134,7 +132,8 @@ std::string home_directory() {
 
 std::string default_cache_path() {
   const std::string file = "responses.sqlite";
-  if (std::string dir = environment("LETHE_CACHE_DIR"); !dir.empty()) return (std::filesystem::path(dir) / file).string();
+  if (std::string dir = environment("LETHE_CACHE_DIR"); !dir.empty())
+    return (std::filesystem::path(dir) / file).string();
   // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
   if (std::string xdg = environment("XDG_CACHE_HOME"); !xdg.empty() && std::filesystem::path(xdg).is_absolute()) {
     return (std::filesystem::path(xdg) / "lethe" / file).string();
@@ -244,8 +243,9 @@ class CachedLlm::Store {
     exec("PRAGMA synchronous=NORMAL");
 
     select_ = prepare("SELECT response FROM responses WHERE key = ?1");
-    insert_ = prepare("INSERT OR IGNORE INTO responses (key, identity, request, response, created_at) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5)");
+    insert_ = prepare(
+        "INSERT OR IGNORE INTO responses (key, identity, request, response, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
   }
 
   void create_schema() {
@@ -253,8 +253,9 @@ class CachedLlm::Store {
     try {
       // Another process may have created it since this one looked.
       if (!check_schema()) {
-        exec("CREATE TABLE responses (key TEXT PRIMARY KEY, identity TEXT NOT NULL, request TEXT NOT NULL, "
-             "response TEXT NOT NULL, created_at INTEGER NOT NULL)");
+        exec(
+            "CREATE TABLE responses (key TEXT PRIMARY KEY, identity TEXT NOT NULL, request TEXT NOT NULL, "
+            "response TEXT NOT NULL, created_at INTEGER NOT NULL)");
         exec("PRAGMA application_id=" + std::to_string(kApplicationId));
         exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
       }
@@ -355,8 +356,8 @@ class CachedLlm::Store {
       fail("cannot look a response up", rc);
     }
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0));
-    const std::string stored = text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(s.get(), 0)))
-                                    : std::string();
+    const std::string stored =
+        text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(s.get(), 0))) : std::string();
     sqlite3_reset(s.get());
     try {
       return decode_response(stored);

@@ -40,8 +40,7 @@ SamplerPtr make_sampler_chain(const llama_vocab* vocab, const Sampling& sampling
   if (!grammar.empty()) {
     take_llama_log();
     llama_sampler* g = nullptr;
-    const std::string printed =
-        capture_stderr([&] { g = llama_sampler_init_grammar(vocab, grammar.c_str(), "root"); });
+    const std::string printed = capture_stderr([&] { g = llama_sampler_init_grammar(vocab, grammar.c_str(), "root"); });
     if (g == nullptr) throw Error("invalid grammar: " + grammar_parse_error(printed, take_llama_log()));
     llama_sampler_chain_add(chain.get(), g);
   }

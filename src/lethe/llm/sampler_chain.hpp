@@ -2,10 +2,10 @@
 // temperature and a seeded draw — or greedy at temperature 0.
 #pragma once
 
+#include <llama.h>
+
 #include <memory>
 #include <string>
-
-#include <llama.h>
 
 #include "lethe/llm/llm.hpp"
 

@@ -3,7 +3,6 @@
 
 #include <cstdint>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
 
 namespace lethe::llm {

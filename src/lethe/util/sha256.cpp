@@ -1,8 +1,8 @@
 #include "lethe/util/sha256.hpp"
 
-#include <stdexcept>
-
 #include <openssl/evp.h>
+
+#include <stdexcept>
 
 namespace lethe::util {
 

@@ -3,6 +3,8 @@
 // server counts how many requests were being handled at once. Stops (and wakes stalled handlers) when destroyed.
 #pragma once
 
+#include <httplib.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -10,14 +12,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 namespace lethe::test {
 
@@ -104,18 +104,17 @@ class FakeOpenAiServer {
   // A chat completion body as OpenAI sends it.
   static std::string completion(const std::string& content, const std::string& finish_reason = "stop",
                                 int prompt_tokens = 0, int completion_tokens = 0) {
-    nlohmann::json body = {
-        {"id", "chatcmpl-test"},
-        {"object", "chat.completion"},
-        {"model", "test-model"},
-        {"choices",
-         {{{"index", 0},
-           {"message", {{"role", "assistant"}, {"content", content}}},
-           {"finish_reason", finish_reason}}}},
-        {"usage",
-         {{"prompt_tokens", prompt_tokens},
-          {"completion_tokens", completion_tokens},
-          {"total_tokens", prompt_tokens + completion_tokens}}}};
+    nlohmann::json body = {{"id", "chatcmpl-test"},
+                           {"object", "chat.completion"},
+                           {"model", "test-model"},
+                           {"choices",
+                            {{{"index", 0},
+                              {"message", {{"role", "assistant"}, {"content", content}}},
+                              {"finish_reason", finish_reason}}}},
+                           {"usage",
+                            {{"prompt_tokens", prompt_tokens},
+                             {"completion_tokens", completion_tokens},
+                             {"total_tokens", prompt_tokens + completion_tokens}}}};
     return body.dump();
   }
 

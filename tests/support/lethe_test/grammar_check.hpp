@@ -5,6 +5,8 @@
 // (llama_sampler_apply leaves its logit finite only when the grammar can stop there).
 #pragma once
 
+#include <llama.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -13,8 +15,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <llama.h>
 
 #include "lethe_test/paths.hpp"
 

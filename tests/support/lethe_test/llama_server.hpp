@@ -3,6 +3,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
@@ -18,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <httplib.h>
 
 extern char** environ;
 
@@ -47,8 +46,9 @@ class LlamaServer {
               const std::vector<std::string>& extra_args = {})
       : port_(free_loopback_port()) {
     if (!std::filesystem::exists(binary)) throw std::runtime_error("llama-server not found: " + binary);
-    std::vector<std::string> args = {binary, "-m", model, "--host", "127.0.0.1", "--port", std::to_string(port_),
-                                     "--threads", "2", "--no-webui", "--log-disable"};
+    std::vector<std::string> args = {
+        binary,      "-m", model,        "--host",       "127.0.0.1", "--port", std::to_string(port_),
+        "--threads", "2",  "--no-webui", "--log-disable"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

@@ -21,8 +21,8 @@ struct ProcessResult {
 
 // `command` is passed to /bin/sh; quote arguments with shell_quote().
 inline ProcessResult run_process(const std::string& command) {
-  const auto err_path = std::filesystem::temp_directory_path() /
-                        ("lethe-test-stderr-" + std::to_string(::getpid()) + ".txt");
+  const auto err_path =
+      std::filesystem::temp_directory_path() / ("lethe-test-stderr-" + std::to_string(::getpid()) + ".txt");
   ProcessResult result;
   FILE* pipe = ::popen((command + " 2>" + err_path.string()).c_str(), "r");
   if (pipe == nullptr) return result;
