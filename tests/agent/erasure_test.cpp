@@ -1,10 +1,10 @@
 // Erasure predicates and receipts, without any store.
 #include "lethe/agent/erasure.hpp"
 
-#include <functional>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <functional>
 
 #include "lethe/agent/memory_error.hpp"
 #include "memory_fixtures.hpp"

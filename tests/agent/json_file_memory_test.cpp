@@ -2,10 +2,9 @@
 #include "lethe/agent/json_file_memory.hpp"
 
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "lethe/agent/memory_error.hpp"
 #include "lethe_test/paths.hpp"

@@ -1,6 +1,8 @@
 // One contract, every memory store: what Memory promises (add/list, erasure by state / trajectory / environment
 // with receipts, persistence, no erased byte left in any file, crash safety, corrupt files never overwritten) is
 // checked identically on the JSON file store and on the SQLite store.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -16,9 +18,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "lethe/agent/json_file_memory.hpp"
 #include "lethe/agent/memory.hpp"

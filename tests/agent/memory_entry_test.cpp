@@ -1,17 +1,17 @@
 // Memory entries: canonical JSON, round trips, validation, content hashes; and the SHA-256 and time helpers they
 // rest on.
 #include "lethe/agent/memory_entry.hpp"
-#include "lethe/util/sha256.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <string>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "lethe/agent/memory_error.hpp"
 #include "lethe/agent/timestamp.hpp"
+#include "lethe/util/sha256.hpp"
 #include "memory_fixtures.hpp"
 
 namespace lethe::agent {

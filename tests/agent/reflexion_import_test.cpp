@@ -1,11 +1,11 @@
 // Importing Reflexion's real ALFWorld memory logs, and erasing them again from both stores.
 #include "lethe/agent/reflexion_import.hpp"
 
-#include <map>
-#include <set>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <map>
+#include <set>
 
 #include "lethe/agent/json_file_memory.hpp"
 #include "lethe/agent/memory_error.hpp"

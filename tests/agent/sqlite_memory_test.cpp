@@ -2,10 +2,9 @@
 // indexes, the WAL and free pages after an erasure, and databases that are damaged or not ours.
 #include "lethe/agent/sqlite_memory.hpp"
 
-#include <sqlite3.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "lethe/agent/memory_error.hpp"
 #include "lethe_test/paths.hpp"

@@ -7,11 +7,10 @@
 //  - EnvironmentTarget E: every entry of environment E, and every entry that visited or is about a state of E.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lethe/agent/memory_entry.hpp"
 #include "lethe/agent/timestamp.hpp"

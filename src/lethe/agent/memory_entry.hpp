@@ -3,11 +3,10 @@
 // state, a route or an environment can be found and removed.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "lethe/agent/timestamp.hpp"
 #include "lethe/env/state_id.hpp"

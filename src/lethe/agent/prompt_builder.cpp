@@ -40,6 +40,7 @@ MemoryDigest digest_memory(const std::vector<MemoryEntry>& entries, const std::s
   MemoryDigest digest;
   std::vector<const MemoryEntry*> routes;
   std::vector<const MemoryEntry*> reflections;
+  std::vector<std::string> facts;
   std::set<std::string> seen_facts;
   for (const auto& entry : entries) {
     if (entry.provenance.environment != environment) continue;
@@ -49,7 +50,7 @@ MemoryDigest digest_memory(const std::vector<MemoryEntry>& entries, const std::s
         break;
       case EntryKind::Fact: {
         auto line = "fact: " + single_line(entry.text);
-        if (digest.facts.size() < limits.facts && seen_facts.insert(line).second) digest.facts.push_back(line);
+        if (seen_facts.insert(line).second) facts.push_back(std::move(line));
         break;
       }
       case EntryKind::Reflection:
@@ -57,6 +58,16 @@ MemoryDigest digest_memory(const std::vector<MemoryEntry>& entries, const std::s
         break;
     }
   }
+  // Treasures matter most, then obstacles, then the rest (walls); memory order within each group.
+  const auto rank = [](const std::string& line) {
+    if (line.starts_with("fact: treasure")) return 0;
+    if (line.starts_with("fact: obstacle")) return 1;
+    return 2;
+  };
+  std::stable_sort(facts.begin(), facts.end(),
+                   [&](const std::string& a, const std::string& b) { return rank(a) < rank(b); });
+  if (facts.size() > limits.facts) facts.resize(limits.facts);
+  digest.facts = std::move(facts);
   // Stable: among equals, the older entry (earlier in memory order) wins.
   std::stable_sort(routes.begin(), routes.end(), [&](const MemoryEntry* a, const MemoryEntry* b) {
     const bool a_task = a->provenance.task == task_id;

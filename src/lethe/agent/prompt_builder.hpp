@@ -13,8 +13,12 @@
 //   Action:
 //
 // "Memory:" and "Constraints:" are followed by " none" on the same line when empty. Routes come first, then
-// facts, then reflections; each group keeps memory order and is capped by PromptLimits (routes: the shortest
-// successful ones — those of the current task first, then by length, ties by age; facts: the first ones, duplicates dropped; reflections: the newest ones).
+// facts, then reflections, each group capped by PromptLimits: routes are the successful trajectories, those of
+// the current task first, then the shortest, ties by age; facts are deduplicated, treasures first, then
+// obstacles, then walls, memory order within each; reflections are the newest, oldest first.
+//
+// The parts that change least come first (the observation near the end), so consecutive steps of an episode
+// share a long token prefix and the llama.cpp backend reuses its KV cache.
 #pragma once
 
 #include <cstddef>
@@ -49,8 +53,8 @@ MemoryDigest digest_memory(const std::vector<MemoryEntry>& entries, const std::s
 std::string route_line(const MemoryEntry& trajectory);
 
 struct PromptInputs {
-  std::string task;                      // the task description
-  std::string observation;               // the observation text, verbatim
+  std::string task;         // the task description
+  std::string observation;  // the observation text, verbatim
   MemoryDigest memory;
   std::vector<std::string> constraints;  // active unlearning constraints; may span several lines each
   std::vector<std::string> actions;      // the actions offered to the model

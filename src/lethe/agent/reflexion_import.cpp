@@ -1,9 +1,8 @@
 #include "lethe/agent/reflexion_import.hpp"
 
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "lethe/agent/memory_error.hpp"
 

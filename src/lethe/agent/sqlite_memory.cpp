@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <fstream>
 #include <mutex>
-
 #include <nlohmann/json.hpp>
 
 #include "lethe/agent/memory_error.hpp"

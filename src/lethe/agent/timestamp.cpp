@@ -1,9 +1,9 @@
 #include "lethe/agent/timestamp.hpp"
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace lethe::agent {
 namespace {
