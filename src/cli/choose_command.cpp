@@ -19,8 +19,7 @@ struct ChooseArgs {
 
 void run_choose(const ChooseArgs& args) {
   llm::ChatRequest request;
-  if (!args.system.empty()) request.messages.push_back({llm::Role::System, args.system});
-  request.messages.push_back({llm::Role::User, args.prompt});
+  request.messages = chat_messages(args.system, args.prompt);
   request.choices = args.choices;
   request.sampling = args.sampling;
   auto model = args.llm.open();

@@ -9,5 +9,6 @@ namespace lethe::cli {
 void register_generate(CLI::App& app);
 void register_choose(CLI::App& app);
 void register_demo(CLI::App& app);
+void register_train(CLI::App& app);
 
 }  // namespace lethe::cli

@@ -30,8 +30,7 @@ std::string read_text_file(const std::string& path, const std::string& what) {
 
 void run_generate(const GenerateArgs& args) {
   llm::ChatRequest request;
-  if (!args.system.empty()) request.messages.push_back({llm::Role::System, args.system});
-  request.messages.push_back({llm::Role::User, args.prompt});
+  request.messages = chat_messages(args.system, args.prompt);
   request.sampling = args.sampling;
   request.stop = args.stop;
   if (!args.grammar_file.empty()) request.grammar = read_text_file(args.grammar_file, "grammar");

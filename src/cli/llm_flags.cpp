@@ -38,6 +38,13 @@ std::unique_ptr<llm::Llm> LlmFlags::open() const {
   return llm::open(spec, opened);
 }
 
+std::vector<llm::Message> chat_messages(const std::string& system, const std::string& prompt) {
+  std::vector<llm::Message> messages;
+  if (!system.empty()) messages.push_back({llm::Role::System, system});
+  messages.push_back({llm::Role::User, prompt});
+  return messages;
+}
+
 void print_usage(const llm::Llm& llm) {
   std::cerr << nlohmann::json{{"llm", llm.describe()}, {"usage", llm.usage().snapshot().to_json()}}.dump() << "\n";
 }

@@ -20,6 +20,9 @@ struct LlmFlags {
   std::unique_ptr<llm::Llm> open() const;
 };
 
+// An optional system message followed by the user's prompt.
+std::vector<llm::Message> chat_messages(const std::string& system, const std::string& prompt);
+
 // Prints the backend's accumulated usage to stderr as one JSON line.
 void print_usage(const llm::Llm& llm);
 

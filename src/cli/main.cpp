@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   lethe::cli::register_demo(app);
   lethe::cli::register_generate(app);
   lethe::cli::register_choose(app);
+  lethe::cli::register_train(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
