@@ -22,7 +22,7 @@ TEST(TrainCli, SftWritesAModelThatGenerateLoads) {
          << "\n";
   data.close();
   const auto out = (dir / "tuned.gguf").string();
-  const auto trained = run_process(lethe("train sft --quiet --threads 1 --epochs 3 --lr 0.003 --base " +
+  const auto trained = run_process(lethe("train sft --quiet --threads 1 --epochs 10 --lr 0.003 --base " +
                                          shell_quote(test::stories_model()) + " --data " +
                                          shell_quote((dir / "sft.jsonl").string()) + " --out " + shell_quote(out)));
   ASSERT_EQ(trained.exit_code, 0) << trained.err;

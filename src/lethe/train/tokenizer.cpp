@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "lethe/llm/llama_runtime.hpp"
 #include "lethe/train/gguf_model.hpp"
 #include "llama.h"
 
@@ -11,10 +12,13 @@ namespace lethe::train {
 
 Tokenizer::Tokenizer(const std::string& gguf_path) : model_(nullptr) {
   if (!std::filesystem::is_regular_file(gguf_path)) throw Error(fmt::format("{}: no such GGUF file", gguf_path));
+  llm::ensure_llama_initialised();  // routes llama.cpp's log away from the terminal
   auto params = llama_model_default_params();
   params.vocab_only = true;
   model_ = llama_model_load_from_file(gguf_path.c_str(), params);
-  if (model_ == nullptr) throw Error(fmt::format("{}: llama.cpp cannot load its vocabulary", gguf_path));
+  if (model_ == nullptr) {
+    throw Error(fmt::format("{}: llama.cpp cannot load its vocabulary: {}", gguf_path, llm::take_llama_log()));
+  }
 }
 
 Tokenizer::~Tokenizer() { llama_model_free(model_); }

@@ -19,15 +19,22 @@ void check_vocab(const Tokenizer& tokenizer, int64_t n_vocab) {
   }
 }
 
+// The completion is tokenized in context (prompt + completion as one text), as the model will see it when it
+// generates: tokenized alone it would start with a tokenizer's word-boundary marker that generation never
+// produces. Tokens from the first one that differs from the prompt's own tokenization on are trained on.
 Example prompt_and_completion(const Tokenizer& tokenizer, const std::string& prompt, const std::string& completion,
                               int64_t n_ctx) {
   Example ex;
-  ex.tokens = tokenizer.tokenize(prompt, /*add_bos=*/true);
-  ex.target.assign(ex.tokens.size(), 0);
-  auto answer = tokenizer.tokenize(completion, /*add_bos=*/false);
-  answer.push_back(tokenizer.eos());
-  ex.tokens.insert(ex.tokens.end(), answer.begin(), answer.end());
-  ex.target.resize(ex.tokens.size(), 1);
+  const auto prompt_only = tokenizer.tokenize(prompt, /*add_bos=*/true);
+  ex.tokens = tokenizer.tokenize(prompt + completion, /*add_bos=*/true);
+  size_t shared = 0;
+  while (shared < prompt_only.size() && shared < ex.tokens.size() && prompt_only[shared] == ex.tokens[shared]) {
+    ++shared;
+  }
+  ex.target.assign(ex.tokens.size(), 1);
+  std::fill(ex.target.begin(), ex.target.begin() + static_cast<std::ptrdiff_t>(shared), 0);
+  ex.tokens.push_back(tokenizer.eos());
+  ex.target.push_back(1);
   if (static_cast<int64_t>(ex.tokens.size()) > n_ctx) {
     ex.tokens.resize(static_cast<size_t>(n_ctx));
     ex.target.resize(static_cast<size_t>(n_ctx));
