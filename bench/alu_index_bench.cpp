@@ -5,9 +5,15 @@
 //   targets under masking, and name-free questions from TOFU world facts and real authors),
 //   recall and precision on the real TOFU / WPU names under masking (full, lower case, surname only, initials,
 //   one typo, Cyrillic spelling), and how often a name-free question selects something,
-//   single-target add / remove latency against the full index.
+//   single-target add / remove latency against the full index, and the background fold of the delta into a new
+//   base (its duration, and the add latency while it runs).
 // Goals: p99 < 1 ms and memory < 1 GB at 10^6 targets, recall >= 0.99. Prints a table, writes JSON. Usage:
 //   lethe_alu_index_bench [--sizes 1000,10000,100000,1000000] [--queries N] [--seed N] [--out FILE]
+#include <fmt/format.h>
+#include <malloc.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,18 +21,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <malloc.h>
-#include <unistd.h>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "lethe/alu/target_index.hpp"
 
@@ -44,6 +45,15 @@ std::size_t resident_bytes() {
   std::size_t pages_total = 0, pages_resident = 0;
   statm >> pages_total >> pages_resident;
   return pages_resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+// The process's peak resident memory so far (VmHWM), in bytes.
+std::size_t peak_resident_bytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6)) * 1024;
+  }
+  return 0;
 }
 
 double percentile(std::vector<double> values, double p) {
@@ -149,7 +159,8 @@ std::string typo_form(const std::string& name, std::mt19937_64& rng) {
   std::string typo = name;
   auto pos = best_start + 1 + rng() % (best_length - 2);
   char replacement = static_cast<char>('a' + rng() % 26);
-  if (std::tolower(static_cast<unsigned char>(typo[pos])) == replacement) replacement = replacement == 'z' ? 'a' : static_cast<char>(replacement + 1);
+  if (std::tolower(static_cast<unsigned char>(typo[pos])) == replacement)
+    replacement = replacement == 'z' ? 'a' : static_cast<char>(replacement + 1);
   typo[pos] = replacement;
   return typo;
 }
@@ -160,8 +171,8 @@ std::string cyrillic_form(const std::string& name) {
   static const std::vector<std::pair<std::string, std::string>> digraphs = {
       {"sch", "ш"}, {"sh", "ш"}, {"ch", "ч"}, {"zh", "ж"}, {"kh", "х"}, {"ph", "ф"}, {"th", "т"}, {"ts", "ц"},
       {"ck", "к"},  {"ya", "я"}, {"yu", "ю"}, {"ye", "е"}, {"ou", "у"}, {"ee", "и"}, {"oo", "у"}};
-  static const char* letters[26] = {"а", "б", "к", "д", "е", "ф", "г", "х", "и", "дж", "к", "л", "м",
-                                    "н", "о", "п", "к", "р", "с", "т", "у", "в", "в", "кс", "и", "з"};
+  static const char* letters[26] = {"а", "б", "к", "д", "е", "ф", "г", "х", "и", "дж", "к",  "л", "м",
+                                    "н", "о", "п", "к", "р", "с", "т", "у", "в", "в",  "кс", "и", "з"};
   std::string lowered = lower(name);
   std::string out;
   bool word_start = true;
@@ -274,12 +285,12 @@ class NameGenerator {
 
  private:
   std::string word(std::size_t syllables, bool surname) {
-    static const std::vector<std::string> onsets = {"b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s",
+    static const std::vector<std::string> onsets = {"b", "d", "f", "g",  "h",  "k",  "l",  "m",  "n",  "p",  "r", "s",
                                                     "t", "v", "z", "ch", "sh", "br", "tr", "kr", "gr", "st", "j", "y"};
     static const std::vector<std::string> vowels = {"a", "e", "i", "o", "u", "a", "e", "i", "ai", "ei", "ou", "ia"};
     static const std::vector<std::string> codas = {"", "", "", "", "n", "r", "l", "s", "m", "k", "t"};
-    static const std::vector<std::string> endings = {"son", "ov", "ova", "ez", "ski", "ini", "berg", "ani", "ian",
-                                                     "escu", "ashvili", "oglu", "sen", "ssen", "ero"};
+    static const std::vector<std::string> endings = {"son", "ov",   "ova",     "ez",   "ski", "ini",  "berg", "ani",
+                                                     "ian", "escu", "ashvili", "oglu", "sen", "ssen", "ero"};
     std::string w;
     for (std::size_t s = 0; s < syllables; ++s) {
       w += onsets[rng_() % onsets.size()] + vowels[rng_() % vowels.size()];
@@ -305,6 +316,7 @@ struct Quality {
   std::size_t relevant_returned = 0;
   std::map<std::string, std::pair<std::size_t, std::size_t>> by_variant;  // found, total
   std::vector<std::string> misses;
+  std::vector<std::string> extra;  // queries that selected other targets too, with what they selected
 };
 
 nlohmann::json quality_json(const Quality& q) {
@@ -325,7 +337,8 @@ nlohmann::json quality_json(const Quality& q) {
           {"precision", q.returned ? static_cast<double>(q.relevant_returned) / static_cast<double>(q.returned) : 0.0},
           {"mean_selected", q.queries ? static_cast<double>(q.returned) / static_cast<double>(q.queries) : 0.0},
           {"by_variant", by_variant},
-          {"misses", q.misses}};
+          {"misses", q.misses},
+          {"other_selections", q.extra}};
 }
 
 constexpr std::size_t kMaxResults = 8;
@@ -348,6 +361,14 @@ Quality measure_quality(const TargetIndex& index, const RealData& data, std::uin
       counts.first += found;
       ++counts.second;
       if (!found && q.misses.size() < 40) q.misses.push_back(variant.kind + ": " + variant.text);
+      if (matches.size() > (found ? 1U : 0U) && q.extra.size() < 20) {
+        std::string example = variant.kind + ": " + name + " ->";
+        for (const auto& m : matches) {
+          if (m.target_id != name)
+            example += fmt::format(" [{} '{}' {}]", m.target_name, m.matched_text, lethe::alu::to_string(m.kind));
+        }
+        q.extra.push_back(example);
+      }
     }
     for (const auto& variant : stress_variants(name, rng)) {
       auto matches = index.select(question_about(variant.text, rng), kMaxResults);
@@ -359,10 +380,17 @@ Quality measure_quality(const TargetIndex& index, const RealData& data, std::uin
   return q;
 }
 
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 struct Timing {
-  std::vector<double> micros;
+  std::vector<double> micros;      // wall time per selection
+  std::vector<double> cpu_micros;  // this thread's CPU time per selection: what a loaded machine does not inflate
   std::size_t texts_with_hits = 0;
-  std::vector<std::string> examples;  // the first texts that selected something, with what they selected
+  std::vector<std::string> examples;           // the first texts that selected something, with what they selected
   std::map<std::string, std::size_t> by_kind;  // selected targets by match kind
 };
 
@@ -371,14 +399,17 @@ Timing time_selection(const TargetIndex& index, const std::vector<std::string>& 
   Timing t;
   for (const auto& text : texts) {
     auto start = Clock::now();
+    auto cpu_start = thread_cpu_seconds();
     auto matches = index.select(text, kMaxResults);
+    t.cpu_micros.push_back((thread_cpu_seconds() - cpu_start) * 1e6);
     t.micros.push_back(seconds_since(start) * 1e6);
     t.texts_with_hits += !matches.empty();
     for (const auto& m : matches) ++t.by_kind[std::string(lethe::alu::to_string(m.kind))];
     if (!matches.empty() && t.examples.size() < 12) {
       std::string example = text.substr(0, 120) + " ->";
       for (const auto& m : matches) {
-        example += fmt::format(" [{} '{}' {} {:.2f}]", m.target_name, m.matched_text, lethe::alu::to_string(m.kind), m.score);
+        example +=
+            fmt::format(" [{} '{}' {} {:.2f}]", m.target_name, m.matched_text, lethe::alu::to_string(m.kind), m.score);
       }
       t.examples.push_back(example);
     }
@@ -394,6 +425,9 @@ nlohmann::json timing_json(const Timing& t) {
           {"p99_us", percentile(t.micros, 0.99)},
           {"max_us", percentile(t.micros, 1.0)},
           {"mean_us", t.micros.empty() ? 0.0 : sum / static_cast<double>(t.micros.size())},
+          {"cpu_p50_us", percentile(t.cpu_micros, 0.50)},
+          {"cpu_p99_us", percentile(t.cpu_micros, 0.99)},
+          {"cpu_max_us", percentile(t.cpu_micros, 1.0)},
           {"texts_with_hits", t.texts_with_hits},
           {"selected_by_kind", t.by_kind},
           {"examples", t.examples}};
@@ -428,8 +462,9 @@ int main(int argc, char** argv) try {
     } else if (arg == "--out") {
       out = value();
     } else {
-      throw std::runtime_error("unknown argument " + arg +
-                               " (usage: lethe_alu_index_bench [--sizes N,N,...] [--queries N] [--seed N] [--out FILE])");
+      throw std::runtime_error(
+          "unknown argument " + arg +
+          " (usage: lethe_alu_index_bench [--sizes N,N,...] [--queries N] [--seed N] [--out FILE])");
     }
   }
 
@@ -440,8 +475,9 @@ int main(int argc, char** argv) try {
   }
 
   nlohmann::json results = nlohmann::json::array();
-  fmt::print("{:>9} {:>9} {:>10} {:>10} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9} {:>9}\n", "targets", "build_s",
-             "rss_MB", "index_MB", "p50_us", "p99_us", "max_us", "recall", "top1", "precision", "neg_hit", "add_us");
+  fmt::print("{:>9} {:>8} {:>8} {:>9} {:>7} {:>7} {:>7} {:>8} {:>7} {:>7} {:>9} {:>8} {:>8}\n", "targets", "build_s",
+             "rss_MB", "index_MB", "p50_us", "p99_us", "max_us", "cpu_p99", "recall", "top1", "precision", "neg_hit",
+             "add_us");
   for (std::size_t size : sizes) {
     malloc_trim(0);
     const std::size_t rss_before = resident_bytes();
@@ -449,7 +485,8 @@ int main(int argc, char** argv) try {
     std::vector<Target> targets;
     targets.reserve(size + real_targets.size());
     for (std::size_t i = 0; i < size; ++i) targets.push_back(generator.next(i));
-    std::vector<Target> synthetic_sample(targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(size, 5000)));
+    std::vector<Target> synthetic_sample(
+        targets.begin(), targets.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(size, 5000)));
     targets.insert(targets.end(), real_targets.begin(), real_targets.end());
 
     auto index = std::make_unique<TargetIndex>();
@@ -458,18 +495,21 @@ int main(int argc, char** argv) try {
     const double build_seconds = seconds_since(build_start);
     malloc_trim(0);
     const std::size_t rss_after = resident_bytes();
+    const std::size_t peak_after_build = peak_resident_bytes();
     const auto stats = index->stats();
 
     // Texts: real question+answer rows, masked questions about synthetic targets, name-free questions.
     std::mt19937_64 rng(seed + size);
     std::vector<std::string> texts;
-    for (std::size_t i = 0; i < query_count / 3; ++i) texts.push_back(data.forget10_rows[i % data.forget10_rows.size()]);
+    for (std::size_t i = 0; i < query_count / 3; ++i)
+      texts.push_back(data.forget10_rows[i % data.forget10_rows.size()]);
     for (std::size_t i = 0; i < query_count / 3; ++i) {
       const auto& target = synthetic_sample[rng() % synthetic_sample.size()];
       auto variants = masked_variants(target.name, rng);
       texts.push_back(question_about(variants[rng() % variants.size()].text, rng));
     }
-    for (std::size_t i = 0; i < query_count - 2 * (query_count / 3); ++i) texts.push_back(data.name_free[i % data.name_free.size()]);
+    for (std::size_t i = 0; i < query_count - 2 * (query_count / 3); ++i)
+      texts.push_back(data.name_free[i % data.name_free.size()]);
     std::shuffle(texts.begin(), texts.end(), rng);
     const Timing timing = time_selection(*index, texts);
     const Timing negatives = time_selection(*index, data.name_free);
@@ -478,7 +518,10 @@ int main(int argc, char** argv) try {
     // Churn against the full index: single adds and removes (delta part), then the fold into a new base.
     std::vector<double> add_micros, remove_micros;
     for (int i = 0; i < 200; ++i) {
-      Target t{"churn-" + std::to_string(i), "Churnname" + std::to_string(i) + " Churnsurname" + std::to_string(i), {}, std::nullopt};
+      Target t{"churn-" + std::to_string(i),
+               "Churnname" + std::to_string(i) + " Churnsurname" + std::to_string(i),
+               {},
+               std::nullopt};
       auto start = Clock::now();
       index->add(std::move(t));
       add_micros.push_back(seconds_since(start) * 1e6);
@@ -489,49 +532,81 @@ int main(int argc, char** argv) try {
       remove_micros.push_back(seconds_since(start) * 1e6);
     }
 
+    // Passing the delta limit starts a fold of the whole index in the background: adds go on meanwhile.
+    const std::size_t delta_limit = lethe::alu::IndexOptions{}.delta_limit;
+    std::vector<double> adds_during_fold;
+    Clock::time_point fold_start{};
+    for (std::size_t i = 0; i <= delta_limit + 16; ++i) {
+      Target t{"fold-" + std::to_string(i),
+               "Foldname" + std::to_string(i) + " Foldsurname" + std::to_string(i),
+               {},
+               std::nullopt};
+      auto start = Clock::now();
+      index->add(std::move(t));
+      if (i >= delta_limit) {
+        adds_during_fold.push_back(seconds_since(start) * 1e6);
+        if (i == delta_limit) fold_start = Clock::now();
+      }
+    }
+    index->wait_for_fold();
+    const double fold_seconds = seconds_since(fold_start);
+    const std::size_t peak_after_fold = peak_resident_bytes();
+
     const double recall = static_cast<double>(quality.found) / static_cast<double>(quality.queries);
     const double top1 = static_cast<double>(quality.top1) / static_cast<double>(quality.queries);
-    const double precision = static_cast<double>(quality.relevant_returned) / static_cast<double>(std::max<std::size_t>(quality.returned, 1));
-    const double negative_hits = static_cast<double>(negatives.texts_with_hits) / static_cast<double>(data.name_free.size());
-    fmt::print("{:>9} {:>9.2f} {:>10.1f} {:>10.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.1f}\n",
-               stats.targets - 0, build_seconds, static_cast<double>(rss_after - std::min(rss_after, rss_before)) / 1e6,
-               static_cast<double>(stats.memory_bytes) / 1e6, percentile(timing.micros, 0.5),
-               percentile(timing.micros, 0.99), percentile(timing.micros, 1.0), recall, top1, precision, negative_hits,
-               percentile(add_micros, 0.5));
+    const double precision = static_cast<double>(quality.relevant_returned) /
+                             static_cast<double>(std::max<std::size_t>(quality.returned, 1));
+    const double negative_hits =
+        static_cast<double>(negatives.texts_with_hits) / static_cast<double>(data.name_free.size());
+    fmt::print(
+        "{:>9} {:>8.2f} {:>8.1f} {:>9.1f} {:>7.1f} {:>7.1f} {:>7.1f} {:>8.1f} {:>7.3f} {:>7.3f} {:>9.3f} {:>8.3f} "
+        "{:>8.1f}\n",
+        stats.targets, build_seconds, static_cast<double>(rss_after - std::min(rss_after, rss_before)) / 1e6,
+        static_cast<double>(stats.memory_bytes) / 1e6, percentile(timing.micros, 0.5), percentile(timing.micros, 0.99),
+        percentile(timing.micros, 1.0), percentile(timing.cpu_micros, 0.99), recall, top1, precision, negative_hits,
+        percentile(add_micros, 0.5));
     std::fflush(stdout);
 
-    results.push_back({{"targets", size + real_targets.size()},
-                       {"synthetic_targets", size},
-                       {"real_targets", real_targets.size()},
-                       {"build_seconds", build_seconds},
-                       {"rss_bytes", rss_after},
-                       {"rss_growth_bytes", rss_after - std::min(rss_after, rss_before)},
-                       {"index_estimate_bytes", stats.memory_bytes},
-                       {"patterns", stats.patterns},
-                       {"automaton_states", stats.automaton_states},
-                       {"dictionary_words", stats.dictionary_words},
-                       {"selection", timing_json(timing)},
-                       {"selection_name_free", timing_json(negatives)},
-                       {"name_free_hit_rate", negative_hits},
-                       {"masked_real_names", quality_json(quality)},
-                       {"add_us", {{"p50", percentile(add_micros, 0.5)}, {"p99", percentile(add_micros, 0.99)}}},
-                       {"remove_us", {{"p50", percentile(remove_micros, 0.5)}, {"p99", percentile(remove_micros, 0.99)}}}});
+    results.push_back(
+        {{"targets", size + real_targets.size()},
+         {"synthetic_targets", size},
+         {"real_targets", real_targets.size()},
+         {"build_seconds", build_seconds},
+         {"rss_bytes", rss_after},
+         {"rss_growth_bytes", rss_after - std::min(rss_after, rss_before)},
+         {"index_estimate_bytes", stats.memory_bytes},
+         {"patterns", stats.patterns},
+         {"automaton_states", stats.automaton_states},
+         {"dictionary_words", stats.dictionary_words},
+         {"selection", timing_json(timing)},
+         {"selection_name_free", timing_json(negatives)},
+         {"name_free_hit_rate", negative_hits},
+         {"masked_real_names", quality_json(quality)},
+         {"add_us", {{"p50", percentile(add_micros, 0.5)}, {"p99", percentile(add_micros, 0.99)}}},
+         {"remove_us", {{"p50", percentile(remove_micros, 0.5)}, {"p99", percentile(remove_micros, 0.99)}}},
+         {"background_fold_seconds", fold_seconds},
+         {"process_peak_rss_bytes_after_build", peak_after_build},
+         {"process_peak_rss_bytes_after_fold", peak_after_fold},
+         {"add_us_during_fold", {{"max", percentile(adds_during_fold, 1.0)}, {"samples", adds_during_fold.size()}}}});
     index.reset();
   }
 
-  nlohmann::json report = {
-      {"benchmark", "alu_index"},
-      {"config",
-       {{"sizes", sizes}, {"queries", query_count}, {"seed", seed}, {"max_results", kMaxResults},
-        {"hardware_threads", std::thread::hardware_concurrency()},
+  nlohmann::json report = {{"benchmark", "alu_index"},
+                           {"config",
+                            {
+                                {"sizes", sizes},
+                                {"queries", query_count},
+                                {"seed", seed},
+                                {"max_results", kMaxResults},
+                                {"hardware_threads", std::thread::hardware_concurrency()},
 #ifdef NDEBUG
-        {"build", "release"},
+                                {"build", "release"},
 #else
-        {"build", "debug"},
+                                {"build", "debug"},
 #endif
-       }},
-      {"goals", {{"p99_us_at_1e6", 1000}, {"memory_bytes_at_1e6", 1000000000}, {"recall", 0.99}}},
-      {"results", results}};
+                            }},
+                           {"goals", {{"p99_us_at_1e6", 1000}, {"memory_bytes_at_1e6", 1000000000}, {"recall", 0.99}}},
+                           {"results", results}};
   if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
   std::ofstream(out) << report.dump(2) << "\n";
   fmt::print("wrote {}\n", out.string());
