@@ -150,7 +150,8 @@ class LlamaBackend::Impl {
     context_params.n_batch = static_cast<std::uint32_t>(std::max(512, per_sequence_));
     context_params.n_ubatch = 512;
     context_params.n_seq_max = static_cast<std::uint32_t>(slots_);
-    context_params.kv_unified = true;  // sequences share one cache: a slot may use any free cell
+    // One KV stream per sequence: a token attends over its own sequence's cells only, not over every slot's.
+    context_params.kv_unified = false;
     context_params.n_threads = threads;
     context_params.n_threads_batch = threads;
     context_params.no_perf = true;
