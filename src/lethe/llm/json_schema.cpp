@@ -22,7 +22,7 @@ using nlohmann::json;
 // llama.cpp refuses a repetition count above this and silently unbounds a larger maximum.
 constexpr std::uint64_t kRepetitionLimit = 2000;
 constexpr int kMaxSchemaDepth = 512;
-constexpr int kMaxValueDepth = 1000;
+constexpr int kMaxValueDepth = 256;  // recursion per level is deep; keep well inside an 8 MiB stack under ASan
 
 const std::vector<std::string> kTypeNames = {"object", "array", "string", "number", "integer", "boolean", "null"};
 
@@ -480,7 +480,10 @@ class Validator {
 
   std::optional<std::string> check(const json& schema, const std::string& schema_pointer, const json& value,
                                    const std::string& value_pointer, int depth) {
-    if (depth > kMaxValueDepth) return where(value_pointer) + ": nested deeper than the validator follows (1000)";
+    if (depth > kMaxValueDepth) {
+      return where(value_pointer) + ": nested deeper than the validator follows (" + std::to_string(kMaxValueDepth) +
+             ")";
+    }
     const SchemaNode node = read_node(schema, schema_pointer);
     if (node.is_boolean) {
       if (node.boolean_value) return std::nullopt;
