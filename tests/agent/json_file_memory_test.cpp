@@ -9,6 +9,7 @@
 #include "lethe/agent/memory_error.hpp"
 #include "lethe_test/paths.hpp"
 #include "memory_fixtures.hpp"
+#include "store_file_test.hpp"
 
 namespace lethe::agent {
 namespace {
@@ -20,25 +21,9 @@ using test::reflection;
 using test::write_bytes;
 using ::testing::HasSubstr;
 
-class JsonFileMemoryTest : public ::testing::Test {
+class JsonFileMemoryTest : public test::StoreFileTest<JsonFileMemory> {
  protected:
-  void SetUp() override {
-    directory_ = lethe::test::scratch_dir(std::string("json-file-memory-") +
-                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    file_ = directory_ / "memory.json";
-  }
-
-  std::string open_error() const {
-    try {
-      JsonFileMemory memory(file_);
-    } catch (const MemoryError& e) {
-      return e.what();
-    }
-    return "no error";
-  }
-
-  fs::path directory_;
-  fs::path file_;
+  JsonFileMemoryTest() : StoreFileTest("json-file-memory-", "memory.json") {}
 };
 
 TEST_F(JsonFileMemoryTest, CreatesAReadableMemoryFile) {

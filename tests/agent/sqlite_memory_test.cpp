@@ -9,6 +9,7 @@
 #include "lethe/agent/memory_error.hpp"
 #include "lethe_test/paths.hpp"
 #include "memory_fixtures.hpp"
+#include "store_file_test.hpp"
 
 namespace lethe::agent {
 namespace {
@@ -60,25 +61,9 @@ class RawDatabase {
   sqlite3* db_ = nullptr;
 };
 
-class SqliteMemoryTest : public ::testing::Test {
+class SqliteMemoryTest : public test::StoreFileTest<SqliteMemory> {
  protected:
-  void SetUp() override {
-    directory_ = lethe::test::scratch_dir(std::string("sqlite-memory-") +
-                                          ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    file_ = directory_ / "memory.db";
-  }
-
-  std::string open_error() const {
-    try {
-      SqliteMemory memory(file_);
-    } catch (const MemoryError& e) {
-      return e.what();
-    }
-    return "no error";
-  }
-
-  fs::path directory_;
-  fs::path file_;
+  SqliteMemoryTest() : StoreFileTest("sqlite-memory-", "memory.db") {}
 };
 
 TEST_F(SqliteMemoryTest, IndexesServeEveryErasurePredicate) {
