@@ -13,6 +13,10 @@ int main(int argc, char** argv) {
   lethe::cli::register_generate(app);
   lethe::cli::register_choose(app);
   lethe::cli::register_train(app);
+  lethe::cli::register_bench(app);
+  lethe::cli::register_audit(app);
+  lethe::cli::register_alu(app);
+  lethe::cli::register_converter(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
