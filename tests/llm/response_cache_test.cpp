@@ -602,5 +602,53 @@ TEST(ResponseCache, DefaultPathFollowsTheEnvironment) {
   EXPECT_EQ(default_cache_path(), "/tmp/some-home/.cache/lethe/responses.sqlite");
 }
 
+
+ChatRequest request_about(const std::string& text) {
+  ChatRequest r = base_request();
+  r.messages.back().content = text;
+  return r;
+}
+
+TEST(ResponseCacheErasure, RemovesExactlyTheExchangesMatchingAGroupAndLeavesNoByteInTheFiles) {
+  const auto dir = test::scratch_dir("cache_erase");
+  const auto path = dir / "responses.sqlite";
+  auto fx = open_cache(path);
+  const std::string secret = "grid world 'house' pos (3,4) secret-marker-7f3a";
+  for (int i = 0; i < 40; ++i) fx.cache->complete(numbered_request("filler", i));
+  fx.cache->complete(request_about(secret));
+  for (int i = 40; i < 80; ++i) fx.cache->complete(numbered_request("filler", i));
+  fx.cache->complete(request_about("grid world 'maze' pos (3,4)"));
+  fx.cache->complete(request_about("grid world 'house' pos (1,1) \"quoted\" part"));
+  ASSERT_EQ(fx.backend->calls(), 83);
+
+  // Both strings of a group must occur; the quoted needle matches its JSON-escaped stored form.
+  EXPECT_EQ(fx.cache->erase_containing({{"grid world 'house'", "(3,4)"}}), 1u);
+  EXPECT_EQ(fx.cache->erase_containing({{"\"quoted\""}}), 1u);
+  EXPECT_EQ(fx.cache->erase_containing({{}, {"nothing like this"}}), 0u);
+
+  fx.cache->complete(request_about("grid world 'maze' pos (3,4)"));
+  EXPECT_EQ(fx.backend->calls(), 83) << "an exchange outside every group must stay cached";
+  fx.cache->complete(request_about(secret));
+  EXPECT_EQ(fx.backend->calls(), 84) << "an erased exchange must be asked again";
+  EXPECT_EQ(fx.cache->erase_containing({{"secret-marker-7f3a"}}), 1u);
+
+  // Checked while the cache is still open: closing would checkpoint the log anyway and hide a missing checkpoint.
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    EXPECT_EQ(read_bytes(entry.path()).find("secret-marker-7f3a"), std::string::npos) << entry.path();
+  }
+}
+
+TEST(ResponseCacheErasure, ErasureIsSeenByAnotherConnectionToTheSameFile) {
+  const auto path = test::scratch_dir("cache_erase_shared") / "responses.sqlite";
+  auto writer = open_cache(path);
+  auto reader = open_cache(path);
+  writer.cache->complete(request_about("about (5,5)"));
+  reader.cache->complete(request_about("about (5,5)"));
+  EXPECT_EQ(reader.backend->calls(), 0);
+  EXPECT_EQ(writer.cache->erase_containing({{"(5,5)"}}), 1u);
+  reader.cache->complete(request_about("about (5,5)"));
+  EXPECT_EQ(reader.backend->calls(), 1);
+}
+
 }  // namespace
 }  // namespace lethe::llm

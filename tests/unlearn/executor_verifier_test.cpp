@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "../agent/agent_doubles.hpp"
 #include "lethe/env/grid_world.hpp"
 #include "lethe/unlearn/avoidance.hpp"
 #include "lethe/unlearn/executor.hpp"
 #include "lethe/unlearn/verifier.hpp"
+#include "lethe_test/paths.hpp"
 
 namespace lethe::unlearn {
 namespace {
@@ -69,6 +71,51 @@ TEST(Executor, ErasesTheTargetsMemoryAndInstallsTheConstraints) {
   executor.execute(request, NlMethod(), house());
   EXPECT_EQ(agent.constraints(), std::vector<std::string>{request.text});
   EXPECT_FALSE(agent.has_action_filter());
+}
+
+// The requests stored in a response cache file, read with SQLite directly.
+std::vector<std::string> cached_requests(const std::string& path) {
+  sqlite3* db = nullptr;
+  std::vector<std::string> out;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(db, "SELECT request FROM responses", -1, &s, nullptr);
+    while (sqlite3_step(s) == SQLITE_ROW) out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)));
+    sqlite3_finalize(s);
+  }
+  sqlite3_close_v2(db);
+  return out;
+}
+
+bool mentions(const std::string& text, const std::string& a, const std::string& b) {
+  return text.find(a) != std::string::npos && text.find(b) != std::string::npos;
+}
+
+TEST(Executor, WithACacheAttachedErasesTheCachedExchangesDerivedFromTheTarget) {
+  const auto path = (test::scratch_dir("executor_cache") / "responses.sqlite").string();
+  VectorMemory memory;
+  llm::CachedLlm cached(std::make_unique<ScriptedLlm>(goto_policy(ForbiddenRun({env::state_id(house(), {3, 2})}),
+                                                                  false, false)),
+                        path);
+  agent::GridAgent agent(cached, memory);
+  env::GridWorld world(house());
+  agent.learn(world, {env::goto_task(house(), {0, 0}, {3, 0}), env::goto_task(house(), {0, 0}, {0, 2})}, 1);
+  const auto before = cached_requests(path);
+  const auto about_state = [](const std::string& r) { return mentions(r, "grid world 'house'", "(1,0)"); };
+  ASSERT_TRUE(std::any_of(before.begin(), before.end(), about_state));
+
+  Executor executor(memory, agent);
+  executor.attach_response_cache(&cached);
+  const auto execution = executor.execute(state_request(house(), {1, 0}), NlMethod(), house());
+
+  const auto after = cached_requests(path);
+  EXPECT_GT(execution.cached_exchanges_erased, 0u);
+  EXPECT_EQ(after.size() + execution.cached_exchanges_erased, before.size());
+  EXPECT_FALSE(std::any_of(after.begin(), after.end(), about_state));
+  EXPECT_FALSE(after.empty()) << "exchanges that never touched the state stay cached";
+
+  executor.execute(environment_request(house()), NlMethod(), house());
+  EXPECT_TRUE(cached_requests(path).empty());
 }
 
 TEST(Executor, ChecksEveryRequestBeforeErasingAnything) {

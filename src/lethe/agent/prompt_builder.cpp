@@ -27,6 +27,18 @@ std::string single_line(const std::string& text) {
 
 }  // namespace
 
+std::string memory_line(const MemoryEntry& entry) {
+  switch (entry.kind) {
+    case EntryKind::Trajectory:
+      return route_line(entry);
+    case EntryKind::Fact:
+      return "fact: " + single_line(entry.text);
+    case EntryKind::Reflection:
+      return "reflection: " + single_line(entry.text);
+  }
+  return {};
+}
+
 std::string route_line(const MemoryEntry& trajectory) {
   std::string line = "route " + trajectory.provenance.task + ":";
   if (!trajectory.steps.empty()) line += " " + trajectory.steps.front().state.key;
@@ -49,7 +61,7 @@ MemoryDigest digest_memory(const std::vector<MemoryEntry>& entries, const std::s
         if (entry.outcome && entry.outcome->success && !entry.steps.empty()) routes.push_back(&entry);
         break;
       case EntryKind::Fact: {
-        auto line = "fact: " + single_line(entry.text);
+        auto line = memory_line(entry);
         if (seen_facts.insert(line).second) facts.push_back(std::move(line));
         break;
       }
@@ -83,7 +95,7 @@ MemoryDigest digest_memory(const std::vector<MemoryEntry>& entries, const std::s
   }
   const std::size_t first = reflections.size() > limits.reflections ? reflections.size() - limits.reflections : 0;
   for (std::size_t i = first; i < reflections.size(); ++i) {
-    digest.reflections.push_back("reflection: " + single_line(reflections[i]->text));
+    digest.reflections.push_back(memory_line(*reflections[i]));
   }
   return digest;
 }

@@ -49,6 +49,10 @@ struct MemoryDigest {
 MemoryDigest digest_memory(const std::vector<MemoryEntry>& entries, const std::string& environment,
                            const std::string& task_id = {}, const PromptLimits& limits = {});
 
+// The line an entry is shown as in the Memory section: a route line (trajectories, successful or not), "fact: ..."
+// or "reflection: ...".
+std::string memory_line(const MemoryEntry& entry);
+
 // One route line for a trajectory entry: "route <task>: <first state key> <actions...> -> <last state key>".
 std::string route_line(const MemoryEntry& trajectory);
 

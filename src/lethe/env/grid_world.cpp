@@ -19,7 +19,7 @@ std::string size_text(const GridLayout& layout) {
 }
 
 std::string world_text(const GridLayout& layout) {
-  return "grid world '" + layout.id() + "' (" + size_text(layout) +
+  return world_name_text(layout.id()) + " (" + size_text(layout) +
          "; (0,0) is the top-left corner, x grows to the right, y grows downward)";
 }
 
@@ -189,6 +189,8 @@ std::string GridWorld::observation_text() const {
   }
   return text;
 }
+
+std::string world_name_text(const std::string& environment) { return "grid world '" + environment + "'"; }
 
 Task collect_task(const GridLayout& layout) {
   const auto count = layout.treasures().size();

@@ -73,6 +73,10 @@ class GridWorld final : public Environment {
   Trajectory trajectory_;
 };
 
+// "grid world '<environment>'": how every task description names its world, so text derived from an environment's
+// tasks (prompts, cached exchanges) can be found by it.
+std::string world_name_text(const std::string& environment);
+
 // The collect task of a layout. Throws Error if the layout has no treasures.
 Task collect_task(const GridLayout& layout);
 // The goto task from `from` to `to`. Throws Error unless both are distinct free cells and `to` is reachable.

@@ -205,7 +205,50 @@ class CachedLlm::Store {
     }
   }
 
+  std::size_t erase_containing(const std::vector<std::vector<std::string>>& groups) {
+    std::lock_guard lock(mutex_);
+    std::size_t removed = 0;
+    exec("BEGIN IMMEDIATE");
+    try {
+      for (const auto& group : groups) {
+        if (group.empty()) continue;
+        std::string sql = "DELETE FROM responses WHERE 1";
+        for (std::size_t i = 0; i < group.size(); ++i) {
+          const auto a = std::to_string(2 * i + 1);
+          const auto b = std::to_string(2 * i + 2);
+          sql += " AND (instr(request, ?" + a + ") > 0 OR instr(response, ?" + a + ") > 0 OR instr(request, ?" + b +
+                 ") > 0 OR instr(response, ?" + b + ") > 0)";
+        }
+        Statement s = prepare(sql);
+        for (std::size_t i = 0; i < group.size(); ++i) {
+          bind_text(s, static_cast<int>(2 * i + 1), group[i]);
+          bind_text(s, static_cast<int>(2 * i + 2), json_escaped(group[i]));
+        }
+        const int rc = sqlite3_step(s.get());
+        if (rc != SQLITE_DONE) fail("cannot erase responses", rc);
+        removed += static_cast<std::size_t>(sqlite3_changes(db_));
+      }
+      commit();
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+    // Pages freed by the delete were zeroed (secure_delete); the old page images still in the WAL go with it.
+    const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    if (rc != SQLITE_OK) {
+      fail("erased, but cannot checkpoint the write-ahead log (erased bytes may remain in the -wal file until other "
+           "processes close the cache)",
+           rc);
+    }
+    return removed;
+  }
+
  private:
+  static std::string json_escaped(const std::string& text) {
+    const std::string quoted = json(text).dump(-1, ' ', false, json::error_handler_t::replace);
+    return quoted.substr(1, quoted.size() - 2);
+  }
+
   struct StatementDeleter {
     void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
   };
@@ -241,6 +284,8 @@ class CachedLlm::Store {
     if (!ready) create_schema();
     // A cache may lose its last answers on power loss without harm; it must never be corrupted, which WAL ensures.
     exec("PRAGMA synchronous=NORMAL");
+    // Erasure requests (erase_containing) must not leave the removed text in freed pages.
+    exec("PRAGMA secure_delete=ON");
 
     select_ = prepare("SELECT response FROM responses WHERE key = ?1");
     insert_ = prepare(
@@ -382,6 +427,10 @@ CachedLlm::CachedLlm(std::unique_ptr<Llm> inner, std::string path) : inner_(std:
 }
 
 CachedLlm::~CachedLlm() = default;
+
+std::size_t CachedLlm::erase_containing(const std::vector<std::vector<std::string>>& groups) {
+  return store_->erase_containing(groups);
+}
 
 std::string CachedLlm::describe() const { return inner_->describe() + " (cached: " + path_ + ")"; }
 

@@ -36,6 +36,13 @@ class CachedLlm : public Llm {
   const std::string& path() const { return path_; }
   Llm& inner() { return *inner_; }
 
+  // Erasure: removes every stored exchange whose request or response contains all the strings of at least one
+  // group (matched on the text as sent, and on its JSON-escaped form as stored), in one transaction, with
+  // secure_delete on and the write-ahead log checkpointed and truncated afterwards, so no byte of a removed
+  // exchange stays in the cache's files. A group with no strings matches nothing. Returns how many were removed.
+  // Throws llm::Error when the file cannot be changed (then nothing was removed).
+  std::size_t erase_containing(const std::vector<std::vector<std::string>>& groups);
+
   // Requests answered from the file / sent to the inner backend by this object since it was made.
   std::int64_t hits() const { return hits_.load(); }
   std::int64_t misses() const { return misses_.load(); }
