@@ -1,101 +1,215 @@
-// `lethe demo`: the main job a newcomer runs. Until the GridWorld story lands it shows the LLM runtime on the
-// best model available offline: free generation, a single-choice call with exact probabilities, JSON-schema
-// constrained output, and prefix reuse across a growing conversation.
+// `lethe demo`: the main job a newcomer runs — the agent-unlearning story on one GridWorld layout. An LLM agent
+// learns the layout into its memory; a person asks it to forget a place; the hard method erases what memory holds
+// about it and removes the moves into it; the demo shows that the place is avoided, that the other tasks still
+// run, how a reference agent that never saw the place behaves, and where the heatmaps are.
 #include <fmt/format.h>
 
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "commands.hpp"
+#include "lethe/eval/gridworld_bench.hpp"
 #include "llm_flags.hpp"
+#include "progress_bar.hpp"
 
 namespace lethe::cli {
 
 namespace {
 
 constexpr const char* kFixtureModel = "../shared/models/stories260Ktok512.gguf";
+constexpr int kFixtureStepLimit = 24;
 
-std::string default_model_spec() {
+struct DemoArgs {
+  LlmFlags llm;
+  std::string out = "lethe-demo";
+  std::string layout_dir = "data/gridworld";
+  std::uint64_t seed = 1;
+  bool quiet = false;
+};
+
+// --llm (or $LETHE_LLM) when given; else $LETHE_DEMO_MODEL (a GGUF file); else the fixture.
+std::string demo_model_spec(const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* model = std::getenv("LETHE_DEMO_MODEL"); model != nullptr && *model != '\0') {
+    if (!std::filesystem::exists(model)) {
+      throw std::runtime_error(std::string("LETHE_DEMO_MODEL names ") + model + ", which does not exist");
+    }
+    return std::string("gguf:") + model;
+  }
   if (std::filesystem::exists(kFixtureModel)) return std::string("gguf:") + kFixtureModel;
   throw std::runtime_error(std::string("no model given and the fixture ") + kFixtureModel +
-                           " is not here; pass --llm SPEC or set LETHE_LLM");
+                           " is not here; pass --llm SPEC, or set LETHE_LLM or LETHE_DEMO_MODEL");
 }
 
-void show_generation(llm::Llm& model) {
-  llm::ChatRequest request;
-  request.messages = {{llm::Role::User, "Once upon a time, there was a little dog named Max."}};
-  request.sampling.max_tokens = 48;
-  const auto r = model.complete(request);
-  std::cout << fmt::format("1. Greedy continuation ({} tokens, {:.1f} ms):\n   {}\n\n", r.completion_tokens,
-                           r.latency_ms, r.text);
+std::string percent(const nlohmann::json& value) {
+  return value.is_number() ? fmt::format("{:.0f}%", 100.0 * value.get<double>()) : std::string("n/a");
 }
 
-void show_choice(llm::Llm& model) {
-  llm::ChatRequest request;
-  request.messages = {{llm::Role::User, "Max was hungry. He ran to the kitchen and looked for his"}};
-  request.choices = {" food", " ball", " mom", " bed"};
-  const auto r = model.complete(request);
-  std::cout << "2. Single choice with exact probabilities from the logits:\n";
-  for (std::size_t i = 0; i < request.choices.size(); ++i) {
-    std::cout << fmt::format("   {:>6}  {:.4f}{}\n", request.choices[i],
-                             r.choice_probs.empty() ? 0.0 : r.choice_probs[i],
-                             request.choices[i] == r.text ? "  <- picked" : "");
+std::string number(const nlohmann::json& value) {
+  return value.is_number() ? fmt::format("{:.1f}", value.get<double>()) : std::string("n/a");
+}
+
+// The layout drawn as text, the forgotten cells marked 'X'.
+std::string draw(const env::GridLayout& layout, const std::vector<env::Cell>& forgotten) {
+  auto rows = env::render_ascii(layout);
+  for (const auto& cell : forgotten) rows[static_cast<std::size_t>(cell.y * (layout.width() + 1) + cell.x)] = 'X';
+  std::string out;
+  std::size_t start = 0;
+  while (start < rows.size()) {
+    const auto end = rows.find('\n', start);
+    std::string row = rows.substr(start, end - start);
+    std::string spaced;
+    for (const char c : row) spaced += std::string(spaced.empty() ? "" : " ") + c;
+    out += "     " + spaced + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+std::size_t avoided(const nlohmann::json& figures) {
+  const auto rate = figures.at("avoidance");
+  const auto episodes = figures.at("episodes").get<std::size_t>();
+  return rate.is_number() ? static_cast<std::size_t>(std::lround(rate.get<double>() * static_cast<double>(episodes)))
+                          : episodes;
+}
+
+void run_demo(const DemoArgs& args) {
+  LlmFlags flags = args.llm;
+  flags.spec = demo_model_spec(flags.spec);
+  // The agent's prompts run past the fixture's 512-token training context (see bench gridworld).
+  if (flags.options.context == 0) flags.options.context = 2048;
+  auto model = flags.open();
+
+  eval::ScenarioConfig config;
+  config.scenario = unlearn::Scenario::state;
+  config.method = "hard";
+  config.targets = 1;
+  config.layout_dir = args.layout_dir;
+  if (std::filesystem::exists(std::filesystem::path(args.layout_dir) / "house.json")) {
+    config.layout_names = {"house"};
+  } else {
+    config.generated_layouts = 1;
+    config.generator.width = 6;
+    config.generator.height = 6;
+  }
+  config.episodes = 2;
+  config.goto_tasks = 2;
+  config.max_unlearning_tasks = 2;
+  config.seed = args.seed;
+  config.work_dir = std::filesystem::path(args.out) / "memory";
+  const bool fixture = flags.spec.find("stories260K") != std::string::npos;
+  if (fixture) {
+    // The fixture wanders: shorter episodes and fewer tasks keep the demo to about a minute.
+    config.agent.world.step_limit = kFixtureStepLimit;
+    config.goto_tasks = 1;
+    config.max_unlearning_tasks = 1;
+  }
+
+  std::cout << "Lethe demo: an LLM agent learns a grid world, is asked to forget a place, and forgets it.\n\n";
+  std::cout << "Model: " << model->describe() << "\n";
+  if (fixture) {
+    std::cout << "  This is the test fixture, a 260K-parameter TinyStories base model: it is NOT a trained agent and\n"
+                 "  picks moves almost at random. Success rates and step counts below show the machinery, not the\n"
+                 "  quality of an agent. What holds for any model is the hard method's guarantee: the forgotten\n"
+                 "  place is never entered. Set LETHE_DEMO_MODEL=/path/model.gguf to use a trained agent model.\n"
+              << fmt::format("  (With the fixture, episodes stop after {} moves.)\n", kFixtureStepLimit);
   }
   std::cout << "\n";
-}
 
-void show_schema(llm::Llm& model) {
-  llm::ChatRequest request;
-  request.messages = {{llm::Role::User, "Lily found a cat in the garden."}};
-  request.json_schema = nlohmann::json::parse(R"({
-    "type": "object",
-    "properties": {"animal": {"enum": ["cat", "dog", "bird"]}, "happy": {"type": "boolean"}},
-    "required": ["animal", "happy"]})");
-  request.sampling.max_tokens = 64;
-  const auto r = model.complete(request);
-  std::cout << fmt::format("3. Output constrained by a JSON schema (any model, however small, obeys it):\n   {}\n\n",
-                           r.text);
-}
+  const auto layouts = eval::load_scenario_layouts(config);
+  const auto requests = eval::choose_requests(config, layouts);
+  const auto& layout = layouts.front();
+  std::vector<env::Cell> forgotten;
+  for (const auto& state : requests.front().states) forgotten.push_back(env::cell_from_state_id(layout, state));
 
-void show_prefix_reuse(llm::Llm& model) {
-  std::cout << "4. A growing conversation: only the new part of each prompt is evaluated:\n";
-  llm::ChatRequest request;
-  request.sampling.max_tokens = 16;
-  std::string story = "Tom and Sue went to the park.";
-  for (int turn = 1; turn <= 4; ++turn) {
-    request.messages = {{llm::Role::User, story}};
-    const auto r = model.complete(request);
-    std::cout << fmt::format("   turn {}: prompt {:>3} tokens, evaluated {:>3}\n", turn, r.prompt_tokens,
-                             r.prompt_tokens_evaluated);
-    story += r.text + " Then";
-  }
-  std::cout << "\n";
-}
+  std::unique_ptr<ProgressBar> bar;
+  std::string stage;
+  std::size_t shown = 0;
+  const auto result =
+      eval::run_gridworld_bench(config, *model, flags.spec, args.out, [&](const eval::Progress& progress) {
+        if (progress.stage != stage || !bar) {
+          if (bar) bar->finish();
+          stage = progress.stage;
+          bar = std::make_unique<ProgressBar>("demo: " + stage, progress.total, !args.quiet);
+          shown = 0;
+        }
+        bar->advance(progress.done - std::min(progress.done, shown));
+        shown = progress.done;
+      });
+  if (bar) bar->finish();
+  const auto& r = result.results;
 
-void run_demo(const LlmFlags& flags) {
-  LlmFlags resolved = flags;
-  if (resolved.spec.empty()) resolved.spec = default_model_spec();
-  auto model = resolved.open();
-  std::cout << "Lethe demo — model: " << model->describe() << "\n";
-  if (resolved.spec.find("stories260K") != std::string::npos) {
-    std::cout << "(a 260K-parameter TinyStories base model: it writes children's prose and follows no instructions;\n"
-                 " everything below that depends on competence is shown with it only as plumbing.)\n";
-  }
-  std::cout << "\n";
-  show_generation(*model);
-  show_choice(*model);
-  show_schema(*model);
-  show_prefix_reuse(*model);
-  std::cout << "Usage: " << model->usage().snapshot().to_json().dump() << "\n";
+  std::cout << fmt::format(
+      "1. The world: layout '{}' ({}x{}); S start, T treasure, # obstacle, X the place to forget.\n", layout.id(),
+      layout.width(), layout.height());
+  std::cout << draw(layout, forgotten) << "\n";
+
+  std::cout << fmt::format(
+      "2. Learning: {} episodes ({} rounds over each task: collect the treasures, and routes between places).\n"
+      "   Memory now holds {} entries: routes taken, walls and treasures seen, reflections after failures.\n"
+      "   On the routes that cross X the agent took {} steps on average; on the other tasks it succeeded {} of the "
+      "time.\n\n",
+      r.at("memory").at("learning_episodes").get<std::size_t>(), config.episodes,
+      r.at("memory").at("learned_entries").get<std::size_t>(), number(r.at("steps_before")),
+      percent(r.at("success_before")));
+
+  const auto& request = r.at("requests")[0];
+  std::cout << "3. The request: \"" << request.at("request").value("text", "") << "\"\n";
+  std::cout << fmt::format(
+      "   Hard unlearning: {} memory entries derived from {} erased (with a signed receipt), and every move into\n"
+      "   it removed from the agent's choices before the model is asked.\n\n",
+      request.at("entries_erased").get<std::size_t>(), request.value("target", ""));
+
+  const auto& before = r.at("before").at("target");
+  const auto& after = r.at("after").at("target");
+  const auto& reference = r.at("reference").at("target");
+  std::cout << "4. After unlearning, on the tasks whose direct route crosses X:\n";
+  std::cout << fmt::format("   before unlearning: {} of {} episodes kept out of X\n", avoided(before),
+                           before.at("episodes").get<std::size_t>());
+  std::cout << fmt::format(
+      "   after unlearning:  {} of {} episodes kept out of X (verified: {}, at the first attempt: "
+      "{})\n",
+      avoided(after), after.at("episodes").get<std::size_t>(), request.value("efficacy", false) ? "yes" : "no",
+      request.value("unlearn_at_1", false) ? "yes" : "no");
+  std::cout << fmt::format(
+      "   reference agent that never saw X: {} of {} (it has no rule against X; it just never "
+      "learned a route through it)\n",
+      avoided(reference), reference.at("episodes").get<std::size_t>());
+  std::cout << fmt::format("   other tasks: success {} before, {} after ({} for the reference); steps {} -> {}\n\n",
+                           percent(r.at("success_before")), percent(r.at("success_after")),
+                           percent(r.at("reference").at("success")), number(r.at("before").at("other").at("steps")),
+                           number(r.at("steps_after_other")));
+
+  std::cout << "5. Where the agent went (visitation heatmaps, X outlined in blue):\n";
+  for (const auto& path : result.heatmaps) std::cout << "   " << path.string() << "\n";
+  std::cout << "   full report: " << result.report_path.string() << ", figures: " << result.results_path.string()
+            << "\n\n";
+
+  // ---- AUDIT (issue 5): one paragraph from the unlearning-inference adversary goes here: can an observer tell
+  // ---- from the agent's behaviour that X was forgotten (KL to the reference agent, inference accuracy)?
+
+  std::cout << "LLM usage: " << r.at("usage").dump() << "\n";
 }
 
 }  // namespace
 
 void register_demo(CLI::App& app) {
-  auto flags = std::make_shared<LlmFlags>();
-  auto* cmd = app.add_subcommand("demo", "Run the demonstration on the best model available offline");
-  flags->add_to(*cmd, /*spec_required=*/false);
-  cmd->callback([flags] { run_demo(*flags); });
+  auto args = std::make_shared<DemoArgs>();
+  auto* cmd = app.add_subcommand(
+      "demo",
+      "The agent-unlearning story on one GridWorld layout: learn, forget a place (hard method), show it is avoided "
+      "while other tasks still run, write heatmaps. Model: --llm, else $LETHE_DEMO_MODEL (GGUF), else the fixture");
+  args->llm.add_to(*cmd, /*spec_required=*/false);
+  cmd->add_option("--out", args->out, "Directory for the report, results.json and heatmaps")->capture_default_str();
+  cmd->add_option("--layout-dir", args->layout_dir, "Folder of named layouts (uses house.json)")
+      ->envname("LETHE_GRIDWORLD_LAYOUTS")
+      ->capture_default_str();
+  cmd->add_option("--seed", args->seed, "Seed of the target, the tasks and sampling")->capture_default_str();
+  cmd->add_flag("--quiet,-q", args->quiet, "No progress bar");
+  cmd->callback([args] { run_demo(*args); });
 }
 
 }  // namespace lethe::cli

@@ -1,0 +1,107 @@
+// `lethe bench gridworld` as a user runs it: end to end on a small generated layout with the stories fixture
+// (a base model, not a trained agent: only the plumbing and the hard method's guarantee are checked), and bad input.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "lethe_test/paths.hpp"
+#include "lethe_test/process.hpp"
+
+namespace lethe {
+namespace {
+
+using test::run_process;
+using test::shell_quote;
+
+std::string lethe(const std::string& args) { return shell_quote(test::cli_binary()) + " " + args; }
+
+std::string fixture() { return "--llm " + shell_quote("gguf:" + test::stories_model()) + " --no-cache "; }
+
+// The repository's data/gridworld (this file is <repo>/tests/cli/...).
+std::string layout_dir() {
+  return (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "data" / "gridworld").string();
+}
+
+TEST(BenchGridworldCli, HardStateUnlearningEndToEndWithTheFixture) {
+  const auto out = test::scratch_dir("bench_gridworld_cli") / "run";
+  const auto r = run_process(lethe("bench gridworld --quiet " + fixture() +
+                                   "--scenario state --method hard --layouts 1 --grid 5 --episodes 1 --step-limit 12 "
+                                   "--goto-tasks 1 --unlearning-tasks 1 --attempts 2 --seed 3 --out " +
+                                   shell_quote(out.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| Method | Unlearn efficacy |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("results.json"), std::string::npos);
+  std::ifstream in(out / "results.json");
+  const auto results = nlohmann::json::parse(in);
+  for (const char* key : {"unlearn_efficacy", "unlearn_at_1", "success_before", "success_after", "steps_before",
+                          "steps_after_target", "steps_after_other", "reference", "config", "usage", "llm"}) {
+    EXPECT_TRUE(results.contains(key)) << key;
+  }
+  // Whatever the model answers, the hard method never enters the forgotten state.
+  EXPECT_DOUBLE_EQ(results.at("unlearn_efficacy").get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(results.at("after").at("target").at("avoidance").get<double>(), 1.0);
+  EXPECT_NE(results.at("llm").at("describe").get<std::string>().find("template raw"), std::string::npos);
+  EXPECT_GT(results.at("usage").at("calls").get<int>(), 0);
+  for (const char* name : {"report.md", "heatmap_before.svg", "heatmap_after.svg", "heatmap_reference.svg"}) {
+    EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
+  }
+}
+
+TEST(BenchGridworldCli, NamedLayoutsAndNoneMethodWork) {
+  const auto out = test::scratch_dir("bench_gridworld_cli_named");
+  const auto r = run_process(
+      lethe("bench gridworld --quiet " + fixture() +
+            "--scenario trajectory --method none --layouts house --layout-dir " + shell_quote(layout_dir()) +
+            " --episodes 0 --step-limit 8 --goto-tasks 1 --unlearning-tasks 1 --attempts 1 --memory sqlite "
+            "--out " +
+            shell_quote(out.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(out / "results.json");
+  const auto results = nlohmann::json::parse(in);
+  EXPECT_EQ(results.at("layouts")[0].at("id"), "house");
+  EXPECT_EQ(results.at("config").at("memory"), "sqlite");
+}
+
+struct BadInput {
+  std::string args;
+  std::string message;
+};
+
+TEST(BenchGridworldCli, BadInputGivesOneClearErrorAndANonZeroExit) {
+  const auto dir = test::scratch_dir("bench_gridworld_cli_bad");
+  std::ofstream(dir / "bad.json") << R"({"id": "bad", "rows": ["S..", ".Z."]})";
+  std::ofstream(dir / "a-file") << "x";
+  const std::string out = " --out " + shell_quote((dir / "out").string());
+  const std::vector<BadInput> cases{
+      {"--method magic --layouts 1 --grid 5" + out, "unknown unlearning method 'magic'"},
+      {"--method hard --scenario place --layouts 1 --grid 5" + out, "unknown --scenario 'place'"},
+      {"--method hard --targets 400 --layouts 1 --grid 5" + out, "more than the"},
+      {"--method hard --scenario environment --layouts 1 --grid 5" + out, "at least one must remain"},
+      {"--method hard --layouts " + shell_quote((dir / "bad.json").string()) + out, "bad.json"},
+      {"--method hard --layouts nowhere --layout-dir " + shell_quote(dir.string()) + out, "no layout named 'nowhere'"},
+      {"--method hard --layouts 1 --grid 5 --out " + shell_quote((dir / "a-file" / "out").string()),
+       "output directory"},
+  };
+  for (const auto& bad : cases) {
+    const auto r = run_process(lethe("bench gridworld --quiet " + fixture() + bad.args));
+    EXPECT_NE(r.exit_code, 0) << bad.args;
+    EXPECT_NE(r.err.find("lethe: error:"), std::string::npos) << bad.args << "\n" << r.err;
+    EXPECT_NE(r.err.find(bad.message), std::string::npos) << bad.args << "\n" << r.err;
+  }
+  // The bad layout error names the field too.
+  const auto r = run_process(lethe("bench gridworld --quiet " + fixture() + "--method hard --layouts " +
+                                   shell_quote((dir / "bad.json").string()) + out));
+  EXPECT_NE(r.err.find("rows"), std::string::npos) << r.err;
+}
+
+TEST(BenchGridworldCli, HelpExplainsTheFlags) {
+  const auto r = run_process(lethe("bench gridworld --help"));
+  ASSERT_EQ(r.exit_code, 0);
+  for (const char* flag : {"--scenario", "--method", "--targets", "--layouts", "--episodes", "--seed", "--out"}) {
+    EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+  }
+}
+
+}  // namespace
+}  // namespace lethe

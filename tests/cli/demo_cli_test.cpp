@@ -1,0 +1,50 @@
+// `lethe demo` as a newcomer runs it, on the stories fixture (a base model, not a trained agent).
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "lethe_test/paths.hpp"
+#include "lethe_test/process.hpp"
+
+namespace lethe {
+namespace {
+
+using test::run_process;
+using test::shell_quote;
+
+std::string lethe(const std::string& args) { return shell_quote(test::cli_binary()) + " " + args; }
+
+std::string layout_dir() {
+  return (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "data" / "gridworld").string();
+}
+
+TEST(DemoCli, TellsTheUnlearningStoryAndWritesTheHeatmaps) {
+  const auto out = test::scratch_dir("demo_cli");
+  const auto r =
+      run_process(lethe("demo --quiet --no-cache --llm " + shell_quote("gguf:" + test::stories_model()) +
+                        " --layout-dir " + shell_quote(layout_dir()) + " --out " + shell_quote(out.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Model: gguf:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("NOT a trained agent"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("layout 'house'"), std::string::npos) << r.out;
+  // Whatever the model, the hard method keeps every episode out of the forgotten place.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(after unlearning: +(\d+) of (\d+) episodes kept out)")))
+      << r.out;
+  EXPECT_EQ(m[1], m[2]);
+  for (const char* name : {"heatmap_before.svg", "heatmap_after.svg", "heatmap_reference.svg", "report.md"}) {
+    EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
+    EXPECT_NE(r.out.find(name), std::string::npos) << name;
+  }
+}
+
+TEST(DemoCli, AMissingDemoModelIsAClearError) {
+  const auto r =
+      run_process("LETHE_LLM= LETHE_DEMO_MODEL=/nonexistent/model.gguf " +
+                  lethe("demo --quiet --out " + shell_quote(test::scratch_dir("demo_cli_missing").string())));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("LETHE_DEMO_MODEL names /nonexistent/model.gguf"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace lethe
