@@ -30,6 +30,8 @@
 #include <vector>
 
 #include "lethe/alu/target_index.hpp"
+#include "lethe/attack/name_masking.hpp"
+#include "lethe/eval/synthetic_names.hpp"
 
 namespace {
 
@@ -109,115 +111,14 @@ RealData load_real_data() {
   return data;
 }
 
-// ---- masking ------------------------------------------------------------------------------------------------------
+// ---- masking (forms from the attack module) ---------------------------------------------------------------------
 
-std::vector<std::string> words_of(const std::string& name) {
-  std::vector<std::string> words;
-  std::istringstream in(name.substr(0, name.find(',')));
-  for (std::string w; in >> w;) words.push_back(w);
-  return words;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-bool is_suffix(const std::string& word) {
-  return word == "Jr." || word == "Sr." || word == "I" || word == "II" || word == "III" || word == "IV";
-}
-
-// The name's words before any title ("Frederick I, Duke of Lorraine" → Frederick), without suffixes.
-std::vector<std::string> core_words(const std::string& name) {
-  auto words = words_of(name);
-  while (words.size() > 1 && is_suffix(words.back())) words.pop_back();
-  return words;
-}
-
-std::string last_word(const std::string& name) { return core_words(name).back(); }
-
-std::string initials_form(const std::string& name) {  // "Basil Mahfouz Al-Kuwaiti" → "B. M. Al-Kuwaiti"
-  auto words = core_words(name);
-  std::string out;
-  for (std::size_t i = 0; i + 1 < words.size(); ++i) out += words[i].substr(0, 1) + ". ";
-  return out + words.back();
-}
-
-// One substitution in the middle of the longest ASCII-letter run of at least five letters; empty when none.
-std::string typo_form(const std::string& name, std::mt19937_64& rng) {
-  std::size_t best_start = 0, best_length = 0, start = 0;
-  for (std::size_t i = 0; i <= name.size(); ++i) {
-    if (i == name.size() || !std::isalpha(static_cast<unsigned char>(name[i]))) {
-      if (i - start > best_length) {
-        best_start = start;
-        best_length = i - start;
-      }
-      start = i + 1;
-    }
-  }
-  if (best_length < 5) return "";
-  std::string typo = name;
-  auto pos = best_start + 1 + rng() % (best_length - 2);
-  char replacement = static_cast<char>('a' + rng() % 26);
-  if (std::tolower(static_cast<unsigned char>(typo[pos])) == replacement)
-    replacement = replacement == 'z' ? 'a' : static_cast<char>(replacement + 1);
-  typo[pos] = replacement;
-  return typo;
-}
-
-// How a Russian text would spell a Latin name, by common conventions (digraphs first; "e" opening a word → "э");
-// empty for names with non-ASCII letters.
-std::string cyrillic_form(const std::string& name) {
-  static const std::vector<std::pair<std::string, std::string>> digraphs = {
-      {"sch", "ш"}, {"sh", "ш"}, {"ch", "ч"}, {"zh", "ж"}, {"kh", "х"}, {"ph", "ф"}, {"th", "т"}, {"ts", "ц"},
-      {"ck", "к"},  {"ya", "я"}, {"yu", "ю"}, {"ye", "е"}, {"ou", "у"}, {"ee", "и"}, {"oo", "у"}};
-  static const char* letters[26] = {"а", "б", "к", "д", "е", "ф", "г", "х", "и", "дж", "к",  "л", "м",
-                                    "н", "о", "п", "к", "р", "с", "т", "у", "в", "в",  "кс", "и", "з"};
-  std::string lowered = lower(name);
-  std::string out;
-  bool word_start = true;
-  for (std::size_t i = 0; i < lowered.size();) {
-    auto u = static_cast<unsigned char>(lowered[i]);
-    if (u >= 0x80) return "";
-    std::string piece;
-    std::size_t used = 1;
-    if (!std::isalpha(u)) {
-      piece = std::string(1, lowered[i]);
-    } else {
-      for (const auto& [latin, cyrillic] : digraphs) {
-        if (lowered.compare(i, latin.size(), latin) == 0) {
-          piece = cyrillic;
-          used = latin.size();
-          break;
-        }
-      }
-      if (piece.empty()) {
-        char c = lowered[i];
-        char next = i + 1 < lowered.size() ? lowered[i + 1] : '\0';
-        if (c == 'c') {
-          piece = (next == 'e' || next == 'i' || next == 'y') ? "с" : "к";
-        } else if (c == 'y' && std::string("aeiou").find(next) != std::string::npos) {
-          piece = "й";
-        } else if (c == 'e' && word_start) {
-          piece = "э";
-        } else {
-          piece = letters[c - 'a'];
-        }
-      }
-    }
-    // Capitalise the first letter of each word: Cyrillic lower → upper is U+0430..044F → U+0410..042F.
-    if (word_start && std::isalpha(u) && piece.size() >= 2) {
-      auto cp = ((static_cast<unsigned char>(piece[0]) & 0x1F) << 6) | (static_cast<unsigned char>(piece[1]) & 0x3F);
-      if (cp >= 0x430 && cp <= 0x44F) cp -= 0x20;
-      piece[0] = static_cast<char>(0xC0 | (cp >> 6));
-      piece[1] = static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    word_start = !std::isalpha(u);
-    out += piece;
-    i += used;
-  }
-  return out;
-}
+using lethe::attack::ascii_lower;
+using lethe::attack::cyrillic_form;
+using lethe::attack::initials_form;
+using lethe::attack::misspelling;
+using lethe::attack::name_core_words;
+using lethe::attack::surname_of;
 
 struct Variant {
   std::string kind;
@@ -225,12 +126,12 @@ struct Variant {
 };
 
 std::vector<Variant> masked_variants(const std::string& name, std::mt19937_64& rng) {
-  std::vector<Variant> out = {{"full", name}, {"lower", lower(name)}};
-  if (core_words(name).size() >= 2) {
-    out.push_back({"surname", last_word(name)});
+  std::vector<Variant> out = {{"full", name}, {"lower", ascii_lower(name)}};
+  if (name_core_words(name).size() >= 2) {
+    out.push_back({"surname", surname_of(name)});
     out.push_back({"initials", initials_form(name)});
   }
-  if (auto t = typo_form(name, rng); !t.empty()) out.push_back({"typo", t});
+  if (auto t = misspelling(name, rng); !t.empty()) out.push_back({"typo", t});
   if (auto c = cyrillic_form(name); !c.empty()) out.push_back({"cyrillic", c});
   return out;
 }
@@ -238,9 +139,9 @@ std::vector<Variant> masked_variants(const std::string& name, std::mt19937_64& r
 // Two maskings at once (a misspelt surname alone): reported on its own, outside the headline recall.
 std::vector<Variant> stress_variants(const std::string& name, std::mt19937_64& rng) {
   std::vector<Variant> out;
-  if (core_words(name).size() < 2) return out;
-  if (auto t = typo_form(last_word(name), rng); !t.empty()) out.push_back({"surname_typo", t});
-  if (auto c = cyrillic_form(last_word(name)); !c.empty()) out.push_back({"surname_cyrillic", c});
+  if (name_core_words(name).size() < 2) return out;
+  if (auto t = misspelling(surname_of(name), rng); !t.empty()) out.push_back({"surname_typo", t});
+  if (auto c = cyrillic_form(surname_of(name)); !c.empty()) out.push_back({"surname_cyrillic", c});
   return out;
 }
 
@@ -256,54 +157,7 @@ std::string question_about(const std::string& name, std::mt19937_64& rng) {
   return fmt::format(fmt::runtime(kQuestionTemplates[rng() % kQuestionTemplates.size()]), name);
 }
 
-// ---- synthetic names ----------------------------------------------------------------------------------------------
-
-class NameGenerator {
- public:
-  explicit NameGenerator(std::uint64_t seed) : rng_(seed) {
-    for (int i = 0; i < 4000; ++i) first_names_.push_back(word(2 + rng_() % 2, false));
-  }
-
-  Target next(std::size_t index) {
-    Target t;
-    t.id = "syn-" + std::to_string(index);
-    std::string name = first_names_[rng_() % first_names_.size()];
-    if (rng_() % 10 < 3) name += " " + first_names_[rng_() % first_names_.size()];
-    std::string surname = word(2 + (rng_() % 4 == 0), true);
-    auto roll = rng_() % 100;
-    if (roll < 5) {
-      surname = "Al-" + surname;
-    } else if (roll < 9) {
-      surname = std::string(rng_() % 2 ? "van " : "de ") + surname;
-    } else if (roll < 14) {
-      surname += "-" + word(2, true);
-    }
-    t.name = name + " " + surname;
-    if (rng_() % 10 == 0) t.aliases.push_back(word(2, false) + " " + word(2, true));
-    return t;
-  }
-
- private:
-  std::string word(std::size_t syllables, bool surname) {
-    static const std::vector<std::string> onsets = {"b", "d", "f", "g",  "h",  "k",  "l",  "m",  "n",  "p",  "r", "s",
-                                                    "t", "v", "z", "ch", "sh", "br", "tr", "kr", "gr", "st", "j", "y"};
-    static const std::vector<std::string> vowels = {"a", "e", "i", "o", "u", "a", "e", "i", "ai", "ei", "ou", "ia"};
-    static const std::vector<std::string> codas = {"", "", "", "", "n", "r", "l", "s", "m", "k", "t"};
-    static const std::vector<std::string> endings = {"son", "ov",   "ova",     "ez",   "ski", "ini",  "berg", "ani",
-                                                     "ian", "escu", "ashvili", "oglu", "sen", "ssen", "ero"};
-    std::string w;
-    for (std::size_t s = 0; s < syllables; ++s) {
-      w += onsets[rng_() % onsets.size()] + vowels[rng_() % vowels.size()];
-      if (s + 1 == syllables || rng_() % 3 == 0) w += codas[rng_() % codas.size()];
-    }
-    if (surname && rng_() % 10 < 3) w += endings[rng_() % endings.size()];
-    w[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(w[0])));
-    return w;
-  }
-
-  std::mt19937_64 rng_;
-  std::vector<std::string> first_names_;
-};
+// ---- synthetic names: lethe::eval::SyntheticNames (shared with `lethe bench alu-scale`) -----------------------
 
 // ---- measurements -------------------------------------------------------------------------------------------------
 
@@ -481,7 +335,7 @@ int main(int argc, char** argv) try {
   for (std::size_t size : sizes) {
     malloc_trim(0);
     const std::size_t rss_before = resident_bytes();
-    NameGenerator generator(seed);
+    lethe::eval::SyntheticNames generator(seed);
     std::vector<Target> targets;
     targets.reserve(size + real_targets.size());
     for (std::size_t i = 0; i < size; ++i) targets.push_back(generator.next(i));

@@ -1,8 +1,85 @@
-// Placeholder until this command lands.
+// `lethe bench alu`: the four-agent unlearning pipeline on TOFU, WMDP or WPU under one attack; writes
+// DIR/results.json and DIR/report.md.
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
 #include "commands.hpp"
+#include "lethe/attack/question_attack.hpp"
+#include "lethe/eval/alu_bench.hpp"
+#include "lethe/eval/alu_datasets.hpp"
+#include "llm_flags.hpp"
+#include "progress_bar.hpp"
 
 namespace lethe::cli {
+namespace {
 
-void register_bench_alu(CLI::App& bench) { (void)bench; }
+struct BenchAluArgs {
+  LlmFlags llm;
+  eval::AluBenchConfig config;
+  std::string data_dir = "../shared/data";
+  std::string out;
+  bool quiet = false;
+};
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : "|") + n;
+  return out;
+}
+
+void check_member(const std::string& flag, const std::string& value, const std::vector<std::string>& known) {
+  if (std::find(known.begin(), known.end(), value) == known.end()) {
+    throw std::runtime_error("unknown " + flag + " '" + value + "' (expected " + joined(known) + ")");
+  }
+}
+
+void run_bench_alu(BenchAluArgs& args) {
+  // Checked before the model loads, with the exit code of every other error (1).
+  check_member("--dataset", args.config.dataset, eval::alu_dataset_names());
+  check_member("--attack", args.config.attack, attack::question_attack_names());
+  args.config.data_dir = args.data_dir;
+  auto llm = args.llm.open();
+  ProgressBar bar("bench alu " + args.config.dataset + " " + args.config.attack, 0, !args.quiet);
+  std::size_t shown = 0;
+  const auto outcome =
+      eval::run_alu_bench(*llm, args.config, [&](std::size_t done, std::size_t total, const std::string& status) {
+        bar.set_total(total);
+        bar.advance(done - std::min(done, shown), status);
+        shown = done;
+      });
+  bar.finish();
+  eval::write_bench_outcome(args.out, outcome.results, outcome.report);
+  std::cout << outcome.report;
+  std::cout << "wrote " << (std::filesystem::path(args.out) / "results.json").string() << " and report.md\n";
+  if (args.llm.verbose) print_usage(*llm);
+}
+
+}  // namespace
+
+void register_bench_alu(CLI::App& bench) {
+  auto args = std::make_shared<BenchAluArgs>();
+  auto* cmd = bench.add_subcommand("alu",
+                                   "Knowledge unlearning with the four-agent pipeline on TOFU, WMDP or WPU, "
+                                   "under an attack");
+  args->llm.add_to(*cmd);
+  cmd->add_option("--dataset", args->config.dataset, joined(eval::alu_dataset_names()))->required();
+  cmd->add_option("--attack", args->config.attack, joined(attack::question_attack_names()) + " (default none)");
+  cmd->add_option("--limit", args->config.limit, "Questions per split (0: all)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", args->config.seed, "Seed of the attack draws and the retain sample");
+  cmd->add_option("--shots", args->config.manyshot_shots, "Demonstrations prepended by --attack manyshot")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--batch", args->config.batch_size, "Questions asked together")->check(CLI::PositiveNumber);
+  cmd->add_option("--k", args->config.pipeline.k, "Rewrites from the audit agent")->check(CLI::PositiveNumber);
+  cmd->add_option("--j", args->config.pipeline.j, "Best rewrites merged by the composer")->check(CLI::PositiveNumber);
+  cmd->add_option("--threshold", args->config.pipeline.threshold, "Mean critic rating needed to answer (1..5)");
+  cmd->add_option("--answer-tokens", args->config.pipeline.answer_max_tokens, "Token limit of the first answer")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--data", args->data_dir, "The shared data folder (tofu/, wmdp/, wpu/, jailbreak/)")
+      ->envname("LETHE_DATA");
+  cmd->add_option("--out", args->out, "Directory for results.json and report.md")->required();
+  cmd->add_flag("--quiet,-q", args->quiet, "No progress bar");
+  cmd->callback([args] { run_bench_alu(*args); });
+}
 
 }  // namespace lethe::cli

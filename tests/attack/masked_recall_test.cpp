@@ -1,18 +1,21 @@
-// Recall of the target index on the real TOFU author names under masking (surname only, one typo, lower case),
-// among distractors (the other TOFU authors and the WPU people).
+// Recall of the target index on the real TOFU author and WPU names under the masking forms of the attack module
+// (surname only, initials, a misspelling, lower case, Cyrillic), among distractors (the other TOFU authors and the
+// WPU people). Moved here from tests/alu so that the masking helpers live in one place (src/lethe/attack).
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "lethe/alu/target_index.hpp"
+#include "lethe/attack/name_masking.hpp"
 #include "lethe_test/paths.hpp"
 
-namespace lethe::alu {
+namespace lethe::attack {
 namespace {
+
+using alu::Match;
+using alu::Target;
 
 std::vector<std::string> read_lines(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -61,31 +64,6 @@ std::vector<std::string> authors_in(const std::vector<std::string>& rows) {
   return found;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-std::string last_word(const std::string& name) { return name.substr(name.rfind(' ') + 1); }
-
-// One substitution in the middle of the name's longest word (at least five letters, so within the typo budget).
-std::string with_typo(const std::string& name) {
-  std::size_t best_start = 0, best_length = 0, start = 0;
-  for (std::size_t i = 0; i <= name.size(); ++i) {
-    if (i == name.size() || !std::isalpha(static_cast<unsigned char>(name[i]))) {
-      if (i - start > best_length) {
-        best_start = start;
-        best_length = i - start;
-      }
-      start = i + 1;
-    }
-  }
-  std::string typo = name;
-  auto& c = typo[best_start + best_length / 2];
-  c = (c == 'x') ? 'q' : 'x';
-  return typo;
-}
-
 class TofuRecall : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -100,7 +78,7 @@ class TofuRecall : public ::testing::Test {
     return std::any_of(matches.begin(), matches.end(), [&](const Match& m) { return m.target_id == author; });
   }
 
-  TargetIndex index;
+  alu::TargetIndex index;
 };
 
 TEST_F(TofuRecall, Forget01AuthorsAreKnown) {
@@ -119,18 +97,26 @@ TEST_F(TofuRecall, EveryForget01AuthorUnderMasking) {
   auto authors = authors_in(forget_rows("forget01"));
   ASSERT_FALSE(authors.empty());
   for (const auto& author : authors) {
-    for (const auto& variant : {author, lower(author), last_word(author), with_typo(author)}) {
-      EXPECT_TRUE(selected("What is the most famous book by " + variant + "?", author)) << author << " as " << variant;
+    for (std::uint64_t seed = 0; seed < 5; ++seed) {
+      for (const auto& variant : {author, ascii_lower(author), surname_of(author), initials_form(author),
+                                  misspelling(author, seed), cyrillic_form(author)}) {
+        ASSERT_FALSE(variant.empty());
+        EXPECT_TRUE(selected("What is the most famous book by " + variant + "?", author))
+            << author << " as " << variant;
+      }
     }
     // All in lower case, the surname alone included.
-    auto caseless = lower("what is the most famous book by " + last_word(author) + "?");
+    auto caseless = ascii_lower("what is the most famous book by " + surname_of(author) + "?");
     EXPECT_TRUE(selected(caseless, author)) << author << " in " << caseless;
   }
 }
 
 TEST_F(TofuRecall, EveryTofuAuthorUnderMasking) {
+  std::uint64_t seed = 0;
   for (const auto& author : tofu_authors()) {
-    for (const auto& variant : {lower(author), last_word(author), with_typo(author)}) {
+    for (const auto& variant :
+         {ascii_lower(author), surname_of(author), initials_form(author), misspelling(author, ++seed)}) {
+      if (variant.empty()) continue;  // no word of five letters to misspell ("Ji-Yeon Park")
       EXPECT_TRUE(selected("Tell me about " + variant + ".", author)) << author << " as " << variant;
     }
   }
@@ -164,4 +150,4 @@ TEST_F(TofuRecall, WpuPeopleByFullNameAndSurname) {
 }
 
 }  // namespace
-}  // namespace lethe::alu
+}  // namespace lethe::attack
