@@ -2,10 +2,15 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
 
 #include "commands.hpp"
+#include "lethe/eval/micro_agent.hpp"
 #include "lethe/train/trainer.hpp"
+#include "progress_bar.hpp"
 
 namespace lethe::cli {
 
@@ -73,6 +78,142 @@ void add_mode(CLI::App& train_cmd, const std::string& name, const std::string& a
   cmd->callback([args, dpo] { run_train(*args, dpo); });
 }
 
+struct MicroAgentArgs {
+  std::string out;
+  std::string recipe = "default";
+  std::optional<std::uint64_t> seed;
+  std::optional<std::size_t> examples;
+  std::optional<int> epochs;
+  int threads = 2;
+  std::string eval_out;
+  int eval_layouts = 0;
+  double temperature = 0.0;
+  bool no_cache = false;
+  bool quiet = false;
+};
+
+eval::MicroAgentConfig micro_config(const MicroAgentArgs& args) {
+  eval::MicroAgentConfig config;
+  if (args.recipe == "default") {
+    config = eval::default_micro_agent_config();
+  } else if (args.recipe == "tiny") {
+    config = eval::tiny_micro_agent_config();
+  } else {
+    throw std::runtime_error("unknown --recipe '" + args.recipe + "' (expected default or tiny)");
+  }
+  if (args.seed) {
+    config.seed = *args.seed;
+    config.data.seed = *args.seed;
+    config.model.seed = *args.seed;
+  }
+  if (args.examples) config.examples = *args.examples;
+  if (args.epochs) config.epochs = *args.epochs;
+  config.threads = args.threads;
+  return config;
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+void evaluate_to(const std::filesystem::path& model, const eval::MicroAgentConfig& config, const MicroAgentArgs& args) {
+  std::filesystem::create_directories(args.eval_out);
+  eval::MicroEvalOptions options;
+  options.layouts = args.eval_layouts;
+  options.threads = args.threads;
+  options.episode_temperature = args.temperature;
+  std::unique_ptr<ProgressBar> bar;
+  std::string stage;
+  std::size_t shown = 0;
+  options.progress = [&](const std::string& name, std::size_t done, std::size_t total) {
+    if (name != stage) {
+      if (bar) bar->finish();
+      bar = std::make_unique<ProgressBar>(name, total, !args.quiet);
+      stage = name;
+      shown = 0;
+    }
+    bar->advance(done - shown);
+    shown = done;
+  };
+  const auto result = eval::evaluate_micro_agent(model, config, options);
+  if (bar) bar->finish();
+  const std::filesystem::path dir(args.eval_out);
+  write_text(dir / "results.json", result.dump(2) + "\n");
+  const auto report = eval::micro_agent_report(result);
+  write_text(dir / "report.md", report);
+  std::cout << report << fmt::format("wrote {} and {}\n", (dir / "results.json").string(), (dir / "report.md").string());
+}
+
+void run_micro_agent(const MicroAgentArgs& args) {
+  const auto config = micro_config(args);
+  const std::filesystem::path out(args.out);
+  const auto cached = eval::cached_model_path(config);
+  if (!args.no_cache && std::filesystem::exists(cached)) {
+    if (!std::filesystem::exists(out) || !std::filesystem::equivalent(out, cached)) {
+      if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+      std::filesystem::copy_file(cached, out, std::filesystem::copy_options::overwrite_existing);
+    }
+    std::cout << fmt::format("reused the cached model {} (config {})\nwrote {}\n", cached.string(),
+                             eval::config_hash(config), out.string());
+  } else {
+    std::unique_ptr<ProgressBar> bar;
+    const train::ProgressCallback progress = [&](const train::Progress& p) {
+      if (!bar) bar = std::make_unique<ProgressBar>("micro-agent", static_cast<std::size_t>(p.total_steps), !args.quiet);
+      bar->advance(1, fmt::format("epoch {} loss {:.4f} {:.0f} tok/s", p.epoch, p.loss, p.tokens_per_second));
+    };
+    // Written next to the cache entry first, so an interrupted run never leaves a partial model in the cache.
+    std::filesystem::create_directories(cached.parent_path());
+    const auto partial = cached.string() + ".partial";
+    const auto result = eval::train_micro_agent(config, partial, progress);
+    if (bar) bar->finish();
+    std::filesystem::rename(partial, cached);
+    if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+    if (!std::filesystem::exists(out) || !std::filesystem::equivalent(out, cached)) {
+      std::filesystem::copy_file(cached, out, std::filesystem::copy_options::overwrite_existing);
+    }
+    const float last = result.report.step_losses.empty() ? 0.0f : result.report.step_losses.back();
+    std::cout << fmt::format(
+        "wrote {} ({} parameters, {} examples, {} tokens in {:.1f}s, {:.0f} tok/s, final loss {:.4f}; cached as {})\n",
+        out.string(), result.parameters, result.examples, result.report.tokens, result.report.seconds,
+        result.report.tokens_per_second, last, cached.string());
+  }
+  if (!args.eval_out.empty()) evaluate_to(out, config, args);
+}
+
+void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
+  cmd.add_option("--seed", args.seed, "Seed of the data, the initial weights and the example order");
+  cmd.add_option("--examples", args.examples, "Demonstration steps to train on")->check(CLI::PositiveNumber);
+  cmd.add_option("--epochs", args.epochs, "Passes over the examples")->check(CLI::PositiveNumber);
+  cmd.add_option("--threads", args.threads, "CPU threads")->check(CLI::PositiveNumber);
+  cmd.add_option("--recipe", args.recipe, "default, or tiny (seconds; for tests)");
+  cmd.add_option("--layouts", args.eval_layouts, "Held-out layouts to evaluate on (0: the recipe's)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--temperature", args.temperature, "Sampling temperature of the agent in evaluation episodes")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_flag("--quiet,-q", args.quiet, "No progress bar");
+}
+
+void add_micro_agent(CLI::App& train_cmd) {
+  auto args = std::make_shared<MicroAgentArgs>();
+  auto* cmd = train_cmd.add_subcommand(
+      "micro-agent",
+      "Train the micro agent model (a small GridWorld policy, from the seed) or reuse the cached one");
+  cmd->add_option("--out", args->out, "Where to write the trained GGUF")->required();
+  cmd->add_option("--eval-out", args->eval_out, "Also evaluate it: write results.json and report.md here");
+  cmd->add_flag("--no-cache", args->no_cache, "Train even when the cache holds this recipe's model");
+  add_micro_agent_options(*cmd, *args);
+  cmd->callback([args] { run_micro_agent(*args); });
+
+  auto eval_args = std::make_shared<MicroAgentArgs>();
+  auto* eval_cmd = train_cmd.add_subcommand("micro-agent-eval", "Evaluate a micro agent model on held-out layouts");
+  eval_cmd->add_option("--model", eval_args->out, "The GGUF to evaluate")->required()->check(CLI::ExistingFile);
+  eval_cmd->add_option("--out", eval_args->eval_out, "Directory for results.json and report.md")->required();
+  add_micro_agent_options(*eval_cmd, *eval_args);
+  eval_cmd->callback([eval_args] { evaluate_to(eval_args->out, micro_config(*eval_args), *eval_args); });
+}
+
 }  // namespace
 
 void register_train(CLI::App& app) {
@@ -80,6 +221,7 @@ void register_train(CLI::App& app) {
   cmd->require_subcommand(1);
   add_mode(*cmd, "sft", "Supervised fine-tuning: next-token loss on the completion, prompt masked out", false);
   add_mode(*cmd, "dpo", "Direct preference optimisation against the base model as the reference", true);
+  add_micro_agent(*cmd);
 }
 
 }  // namespace lethe::cli

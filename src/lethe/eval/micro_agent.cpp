@@ -1,0 +1,417 @@
+#include "lethe/eval/micro_agent.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <stdexcept>
+
+#include "lethe/agent/erasure.hpp"
+#include "lethe/agent/grid_agent.hpp"
+#include "lethe/env/grid_world.hpp"
+#include "lethe/llm/factory.hpp"
+#include "lethe/train/tokenizer.hpp"
+#include "lethe/unlearn/methods.hpp"
+#include "lethe/util/sha256.hpp"
+
+namespace lethe::eval {
+namespace {
+
+constexpr const char* kStoriesVocab = "/work/shared/models/stories260Ktok512.gguf";
+
+std::string vocab_path(const MicroAgentConfig& config) {
+  return config.vocab_gguf.empty() ? std::string(kStoriesVocab) : config.vocab_gguf;
+}
+
+// An agent memory held in a vector: evaluation episodes start from a given set of entries and write nothing.
+class VectorMemory final : public agent::Memory {
+ public:
+  std::string kind() const override { return "vector"; }
+
+ protected:
+  void store(const std::vector<agent::MemoryEntry>& entries) override {
+    entries_.insert(entries_.end(), entries.begin(), entries.end());
+  }
+  std::vector<agent::MemoryEntry> load(const std::optional<std::string>& environment) const override {
+    std::vector<agent::MemoryEntry> out;
+    for (const auto& e : entries_) {
+      if (!environment || e.provenance.environment == *environment) out.push_back(e);
+    }
+    return out;
+  }
+  std::size_t count() const override { return entries_.size(); }
+  std::vector<agent::RemovedEntry> remove_matching(const agent::ErasureTarget& target) override {
+    std::vector<agent::RemovedEntry> removed;
+    std::erase_if(entries_, [&](const agent::MemoryEntry& e) {
+      if (!agent::matches(target, e)) return false;
+      removed.push_back({e.id, e.content_hash()});
+      return true;
+    });
+    return removed;
+  }
+
+ private:
+  std::vector<agent::MemoryEntry> entries_;
+};
+
+struct Tally {
+  std::size_t n = 0;
+  std::size_t success = 0;
+  std::size_t violations = 0;
+  std::size_t constrained = 0;
+  long long steps = 0;
+
+  void add(bool ok, int step_count, std::optional<bool> violated) {
+    ++n;
+    success += ok ? 1 : 0;
+    steps += step_count;
+    if (violated) {
+      ++constrained;
+      violations += *violated ? 1 : 0;
+    }
+  }
+  nlohmann::json json() const {
+    nlohmann::json j{{"episodes", n},
+                     {"success_rate", n ? static_cast<double>(success) / static_cast<double>(n) : 0.0},
+                     {"mean_steps", n ? static_cast<double>(steps) / static_cast<double>(n) : 0.0}};
+    if (constrained > 0) {
+      j["violation_rate"] = static_cast<double>(violations) / static_cast<double>(constrained);
+      j["obedience_rate"] = 1.0 - static_cast<double>(violations) / static_cast<double>(constrained);
+    }
+    return j;
+  }
+};
+
+// Every phrasing of the scenario's request: NL variants, code, example.
+std::vector<MicroScenario> rephrasings(const MicroScenario& scenario) {
+  std::vector<MicroScenario> out;
+  const auto& request = *scenario.constraint.request;
+  const std::uint64_t nl_count = request.scenario == unlearn::Scenario::state ? 3 : 2;
+  const auto variant_held = request.scenario == unlearn::Scenario::state        ? kHeldOutStateVariant
+                            : request.scenario == unlearn::Scenario::trajectory ? kHeldOutTrajectoryVariant
+                                                                                : kHeldOutEnvironmentVariant;
+  const auto kind = unlearn::to_string(request.scenario);
+  const auto add = [&](const std::string& style, std::uint64_t variant) {
+    auto copy = scenario;
+    auto phrased = request;
+    phrased.text = unlearn::request_text(phrased, variant);
+    copy.constraints = unlearn::make_method(style)->constraints(phrased, scenario.layout).prompt_lines;
+    copy.constraint.style = style;
+    copy.constraint.phrasing = style == "nl" ? "nl-" + kind + "-" + std::to_string(variant) : style + "-" + kind;
+    copy.constraint.held_out_phrasing = style == "nl" && variant == variant_held;
+    copy.constraint.request = phrased;
+    out.push_back(std::move(copy));
+  };
+  for (std::uint64_t v = 0; v < nl_count; ++v) add("nl", v);
+  add("code", 0);
+  add("example", 0);
+  return out;
+}
+
+double ratio(std::size_t a, std::size_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; }
+
+// A uniformly random policy on the scenario (a baseline for the success and obedience figures).
+std::pair<bool, std::optional<bool>> random_episode(const MicroScenario& scenario, const MicroDataOptions& data,
+                                                    std::mt19937_64& rng) {
+  env::GridWorldOptions world_options;
+  world_options.view_radius = data.view_radius;
+  env::GridWorld world(scenario.layout, world_options);
+  world.reset(scenario.task);
+  bool success = false;
+  while (!world.done()) {
+    const auto actions = world.admissible_actions();
+    success = world.step(actions[rng() % actions.size()]).success;
+  }
+  std::optional<bool> violated;
+  if (scenario.constraint.request && scenario.constraint.request->scenario != unlearn::Scenario::environment) {
+    violated = violates(*scenario.constraint.request, world.trajectory().states);
+  }
+  return {success, violated};
+}
+
+}  // namespace
+
+MicroAgentConfig default_micro_agent_config() {
+  MicroAgentConfig config;
+  config.model.n_layer = 3;
+  config.model.n_embd = 96;
+  config.model.n_head = 4;
+  config.model.n_head_kv = 4;
+  config.model.n_ctx = 704;
+  config.model.seed = 1;
+  config.examples = 2500;
+  config.batch_size = 8;
+  config.learning_rate = 3e-3f;
+  return config;
+}
+
+MicroAgentConfig tiny_micro_agent_config() {
+  MicroAgentConfig config;
+  config.data.train_layouts = 4;
+  config.data.heldout_layouts = 2;
+  config.model.n_layer = 1;
+  config.model.n_embd = 32;
+  config.model.n_head = 2;
+  config.model.n_head_kv = 2;
+  config.model.n_ctx = 512;
+  config.examples = 24;
+  config.batch_size = 8;
+  return config;
+}
+
+nlohmann::json to_json(const MicroAgentConfig& config) {
+  const auto& d = config.data;
+  const auto& m = config.model;
+  return {{"data",
+           {{"seed", d.seed},
+            {"train_layouts", d.train_layouts},
+            {"heldout_layouts", d.heldout_layouts},
+            {"width", d.width},
+            {"height", d.height},
+            {"obstacle_density", d.obstacle_density},
+            {"treasures", d.treasures},
+            {"view_radius", d.view_radius},
+            {"limits", {{"routes", d.limits.routes}, {"facts", d.limits.facts}, {"reflections", d.limits.reflections}}}}},
+          {"model",
+           {{"n_layer", m.n_layer},
+            {"n_embd", m.n_embd},
+            {"n_head", m.n_head},
+            {"n_head_kv", m.n_head_kv},
+            {"n_ff", m.n_ff},
+            {"n_ctx", m.n_ctx},
+            {"rope_freq_base", m.rope_freq_base},
+            {"init_std", m.init_std},
+            {"seed", m.seed}}},
+          {"vocab", std::filesystem::path(vocab_path(config)).filename().string()},
+          {"examples", config.examples},
+          {"epochs", config.epochs},
+          {"batch_size", config.batch_size},
+          {"learning_rate", config.learning_rate},
+          {"seed", config.seed},
+          {"threads", config.threads}};
+}
+
+std::string config_hash(const MicroAgentConfig& config) {
+  auto json = to_json(config);
+  json.erase("threads");
+  return util::sha256_hex(json.dump()).substr(0, 16);
+}
+
+std::filesystem::path cached_model_path(const MicroAgentConfig& config) {
+  std::filesystem::path base;
+  if (const char* dir = std::getenv("LETHE_CACHE_DIR"); dir != nullptr && *dir != '\0') {
+    base = dir;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    base = std::filesystem::path(home) / ".cache" / "lethe";
+  } else {
+    throw std::runtime_error("cannot place the model cache: set LETHE_CACHE_DIR (no home directory found)");
+  }
+  return base / "models" / ("micro-agent-" + config_hash(config) + ".gguf");
+}
+
+MicroTrainResult train_micro_agent(const MicroAgentConfig& config, const std::filesystem::path& out,
+                                   const train::ProgressCallback& progress) {
+  if (config.data.train_layouts <= 0) throw std::invalid_argument("the recipe needs at least one training layout");
+  MicroTrainResult result;
+  const auto start = std::chrono::steady_clock::now();
+  const auto records = sft_records(micro_episodes(config.data, false), config.seed, config.examples);
+  auto model = train::init_model(config.model, vocab_path(config));
+  const train::Tokenizer tokenizer(vocab_path(config));
+  const auto examples = train::sft_examples(tokenizer, records, model);
+  result.examples = examples.size();
+  result.data_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const auto& tensor : model.tensors()) result.parameters += tensor.elements();
+
+  train::TrainOptions options;
+  options.epochs = config.epochs;
+  options.batch_size = config.batch_size;
+  options.adamw.learning_rate = config.learning_rate;
+  options.seed = config.seed;
+  options.n_threads = config.threads;
+  result.report = train::train_sft(model, examples, options, progress);
+  if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
+  model.save(out.string());
+  return result;
+}
+
+nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const MicroAgentConfig& config,
+                                    const MicroEvalOptions& options) {
+  llm::Options llm_options;
+  llm_options.chat_template = "raw";
+  llm_options.use_cache = false;
+  llm_options.threads = options.threads;
+  // Room for the rare prompt longer than the training context (long example-style constraints with memory).
+  llm_options.context = static_cast<int>(std::max<std::int64_t>(config.model.n_ctx, 1) * 2);
+  auto llm = llm::open("gguf:" + gguf.string(), llm_options);
+
+  auto data = config.data;
+  if (options.layouts > 0 && options.layouts < data.heldout_layouts) data.heldout_layouts = options.layouts;
+  const auto report = [&](const std::string& stage, std::size_t done, std::size_t total) {
+    if (options.progress) options.progress(stage, done, total);
+  };
+
+  // 1. Action accuracy against the expert, every step of the held-out demonstrations (and a few training layouts).
+  const auto accuracy = [&](const std::vector<MicroEpisode>& episodes, const std::string& stage) {
+    std::vector<std::pair<const MicroEpisode*, const MicroStep*>> steps;
+    for (const auto& e : episodes) {
+      for (const auto& s : e.steps) steps.emplace_back(&e, &s);
+    }
+    std::map<std::string, std::pair<std::size_t, std::size_t>> by_kind;  // kind -> (correct, total)
+    std::size_t correct = 0;
+    const std::size_t chunk = 64;
+    for (std::size_t first = 0; first < steps.size(); first += chunk) {
+      std::vector<llm::ChatRequest> requests;
+      for (std::size_t i = first; i < std::min(steps.size(), first + chunk); ++i) {
+        llm::ChatRequest request;
+        request.messages = {{llm::Role::User, steps[i].second->prompt}};
+        request.sampling.temperature = 0.0;
+        request.choices = env::move_names();
+        requests.push_back(std::move(request));
+      }
+      const auto answers = llm->complete_batch(requests);
+      for (std::size_t k = 0; k < answers.size(); ++k) {
+        const auto& [episode, step] = steps[first + k];
+        const bool ok = answers[k].text == step->action;
+        correct += ok ? 1 : 0;
+        auto& slot = by_kind[episode->scenario.kind];
+        slot.first += ok ? 1 : 0;
+        slot.second += 1;
+      }
+      report(stage, std::min(steps.size(), first + chunk), steps.size());
+    }
+    nlohmann::json j{{"steps", steps.size()}, {"accuracy", ratio(correct, steps.size())}};
+    for (const auto& [kind, counts] : by_kind) {
+      j["by_kind"][kind] = {{"steps", counts.second}, {"accuracy", ratio(counts.first, counts.second)}};
+    }
+    return j;
+  };
+  const auto heldout_episodes = micro_episodes(data, true);
+  nlohmann::json result;
+  result["model"] = gguf.filename().string();
+  result["file_bytes"] = std::filesystem::file_size(gguf);
+  result["config"] = to_json(config);
+  result["config_hash"] = config_hash(config);
+  result["heldout_layouts"] = data.heldout_layouts;
+  result["action_accuracy_heldout"] = accuracy(heldout_episodes, "accuracy (held-out layouts)");
+  {
+    auto train_data = data;
+    train_data.train_layouts = std::min(data.train_layouts, std::max(1, options.train_sample_layouts));
+    result["action_accuracy_train_sample"] = accuracy(micro_episodes(train_data, false), "accuracy (train layouts)");
+  }
+
+  // 2. Episodes of the GridAgent driven by the model, and 3. obedience per phrasing.
+  agent::AgentOptions agent_options;
+  agent_options.sampling.temperature = options.episode_temperature;
+  agent_options.sampling.seed = options.episode_seed;
+  agent_options.limits = data.limits;
+  agent_options.world.view_radius = data.view_radius;
+
+  std::vector<MicroScenario> runs;
+  for (const auto& episode : heldout_episodes) {
+    if (episode.scenario.constraint.request &&
+        episode.scenario.constraint.request->scenario != unlearn::Scenario::environment) {
+      for (auto& phrased : rephrasings(episode.scenario)) runs.push_back(std::move(phrased));
+    } else {
+      runs.push_back(episode.scenario);
+    }
+  }
+  std::map<std::string, Tally> by_kind, by_phrasing, random_by_kind;
+  Tally seen, held, random_constrained;
+  std::map<std::string, Tally> expert_by_kind;
+  for (const auto& episode : heldout_episodes) {
+    std::optional<bool> violated;
+    if (episode.scenario.constraint.request &&
+        episode.scenario.constraint.request->scenario != unlearn::Scenario::environment) {
+      violated = violates(*episode.scenario.constraint.request, episode.states);
+    }
+    expert_by_kind[episode.scenario.kind].add(episode.success, static_cast<int>(episode.steps.size()), violated);
+  }
+  std::mt19937_64 rng(options.episode_seed);
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const auto& scenario = runs[i];
+    VectorMemory memory;
+    if (!scenario.memory.empty()) memory.add_all(scenario.memory);
+    agent::GridAgent agent(*llm, memory, agent_options);
+    agent.set_constraints(scenario.constraints);
+    env::GridWorld world(scenario.layout, agent_options.world);
+    const auto outcome = agent.run_episode(world, scenario.task, static_cast<int>(i));
+    std::optional<bool> violated;
+    if (scenario.constraint.request && scenario.constraint.request->scenario != unlearn::Scenario::environment) {
+      violated = violates(*scenario.constraint.request, outcome.states);
+    }
+    by_kind[scenario.kind].add(outcome.success, outcome.steps, violated);
+    const auto [random_success, random_violated] = random_episode(scenario, data, rng);
+    random_by_kind[scenario.kind].add(random_success, 0, random_violated);
+    if (violated) {
+      by_phrasing[scenario.constraint.phrasing].add(outcome.success, outcome.steps, violated);
+      (scenario.constraint.held_out_phrasing ? held : seen).add(outcome.success, outcome.steps, violated);
+    }
+    report("episodes", i + 1, runs.size());
+  }
+  for (const auto& [kind, tally] : by_kind) result["episodes"]["by_kind"][kind] = tally.json();
+  for (const auto& [kind, tally] : expert_by_kind) result["expert"]["by_kind"][kind] = tally.json();
+  for (const auto& [kind, tally] : random_by_kind) {
+    auto j = tally.json();
+    j.erase("mean_steps");
+    result["random_policy"]["by_kind"][kind] = j;
+  }
+  result["episodes"]["temperature"] = options.episode_temperature;
+  result["memory"] = {{"collect_without_memory", by_kind["explore"].json()},
+                      {"collect_with_memory", by_kind["collect-memory"].json()}};
+  result["obedience"] = {{"seen_phrasings", seen.json()}, {"held_out_phrasings", held.json()}};
+  for (const auto& [phrasing, tally] : by_phrasing) result["obedience"]["by_phrasing"][phrasing] = tally.json();
+  return result;
+}
+
+std::string micro_agent_report(const nlohmann::json& e) {
+  const auto pct = [](const nlohmann::json& j, const char* key) {
+    return j.contains(key) ? fmt::format("{:.1f}%", 100.0 * j.at(key).get<double>()) : std::string("-");
+  };
+  std::string out = "# Micro agent model: evaluation\n\n";
+  out += fmt::format("Model `{}` ({} bytes), config hash `{}`, {} held-out layouts.\n\n", e.at("model").get<std::string>(),
+                     e.at("file_bytes").get<std::uintmax_t>(), e.at("config_hash").get<std::string>(),
+                     e.at("heldout_layouts").get<int>());
+  out += "A small policy trained here on expert GridWorld demonstrations for offline experiments; not a general LLM.\n\n";
+  out += "## Action accuracy vs the expert (greedy)\n\n| split | steps | accuracy |\n|---|---|---|\n";
+  for (const char* split : {"action_accuracy_heldout", "action_accuracy_train_sample"}) {
+    const auto& a = e.at(split);
+    out += fmt::format("| {} | {} | {} |\n", split, a.at("steps").get<std::size_t>(), pct(a, "accuracy"));
+  }
+  out += "\n| kind (held-out) | steps | accuracy |\n|---|---|---|\n";
+  for (const auto& [kind, a] : e.at("action_accuracy_heldout").at("by_kind").items()) {
+    out += fmt::format("| {} | {} | {} |\n", kind, a.at("steps").get<std::size_t>(), pct(a, "accuracy"));
+  }
+  out += fmt::format("\n## GridAgent episodes on held-out layouts (temperature {})\n\n",
+                     e.at("episodes").at("temperature").get<double>());
+  out += "| kind | episodes | success | mean steps | obedience | expert success | random-policy success | random obedience |\n"
+         "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& [kind, t] : e.at("episodes").at("by_kind").items()) {
+    const auto& expert = e.at("expert").at("by_kind").value(kind, nlohmann::json::object());
+    const auto& random = e.at("random_policy").at("by_kind").value(kind, nlohmann::json::object());
+    out += fmt::format("| {} | {} | {} | {:.1f} | {} | {} | {} | {} |\n", kind, t.at("episodes").get<std::size_t>(),
+                       pct(t, "success_rate"), t.at("mean_steps").get<double>(), pct(t, "obedience_rate"),
+                       pct(expert, "success_rate"), pct(random, "success_rate"), pct(random, "obedience_rate"));
+  }
+  const auto& m = e.at("memory");
+  out += fmt::format("\nMemory: collect success {} without memory vs {} with the expert's memory of the layout.\n",
+                     pct(m.at("collect_without_memory"), "success_rate"), pct(m.at("collect_with_memory"), "success_rate"));
+  const auto& o = e.at("obedience");
+  out += "\n## Constraint obedience by phrasing\n\n| phrasing | episodes | obedience | success |\n|---|---|---|---|\n";
+  out += fmt::format("| all seen phrasings | {} | {} | {} |\n", o.at("seen_phrasings").at("episodes").get<std::size_t>(),
+                     pct(o.at("seen_phrasings"), "obedience_rate"), pct(o.at("seen_phrasings"), "success_rate"));
+  out += fmt::format("| all held-out phrasings | {} | {} | {} |\n",
+                     o.at("held_out_phrasings").at("episodes").get<std::size_t>(),
+                     pct(o.at("held_out_phrasings"), "obedience_rate"), pct(o.at("held_out_phrasings"), "success_rate"));
+  if (o.contains("by_phrasing")) {
+    for (const auto& [phrasing, t] : o.at("by_phrasing").items()) {
+      out += fmt::format("| {} | {} | {} | {} |\n", phrasing, t.at("episodes").get<std::size_t>(),
+                         pct(t, "obedience_rate"), pct(t, "success_rate"));
+    }
+  }
+  return out;
+}
+
+}  // namespace lethe::eval

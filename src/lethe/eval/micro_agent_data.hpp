@@ -1,0 +1,113 @@
+// Expert demonstrations for the self-trained micro agent model: random solvable GridWorld layouts, tasks, an
+// expert planner on the true layout, and for every step the exact prompt agent::GridAgent would send in that
+// situation (task, memory digest, active unlearning constraints, observation, actions) paired with the expert's
+// action. Everything is deterministic from MicroDataOptions::seed.
+//
+// Scenarios per layout (the mix is drawn from the seed):
+//  - collect without memory: the expert explores. It only uses what it has seen in this episode (the model sees
+//    even less: no episode history), heading for the nearest seen treasure, else the nearest unseen cell.
+//    This episode, run by the expert, becomes the layout's memory (GridAgent::entries_for: route, facts).
+//  - collect with that memory: the expert fetches the remembered treasures in the digest's fact order (so "the
+//    (collected + 1)-th treasure fact" is the next target, something a policy can read off its prompt).
+//  - goto, with or without memory: shortest path to the goal the observation names.
+//  - constraints from the real unlearning methods (NL request texts in several variants, code-style,
+//    example-style) about a state or a trajectory on the shortest route of a goto task (unlearn::crossing_tasks),
+//    or a cell on the remembered collect route; the memory is what erasure leaves (agent::matches). The expert
+//    never enters a forbidden state nor completes a forbidden trajectory.
+//  - forget the environment: memory erased, the environment lines of a method; the expert explores.
+//
+// Held out: whole layouts (a disjoint set of generator seeds) and constraint phrasings (NL variants
+// kHeldOutStateVariant / kHeldOutTrajectoryVariant / kHeldOutEnvironmentVariant never appear in training data).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lethe/agent/memory_entry.hpp"
+#include "lethe/agent/prompt_builder.hpp"
+#include "lethe/env/environment.hpp"
+#include "lethe/env/grid_layout.hpp"
+#include "lethe/train/jsonl_data.hpp"
+#include "lethe/unlearn/request.hpp"
+
+namespace lethe::eval {
+
+inline constexpr std::uint64_t kHeldOutStateVariant = 2;
+inline constexpr std::uint64_t kHeldOutTrajectoryVariant = 1;
+inline constexpr std::uint64_t kHeldOutEnvironmentVariant = 1;
+
+struct MicroDataOptions {
+  std::uint64_t seed = 1;
+  int train_layouts = 300;
+  int heldout_layouts = 40;
+  int width = 6;
+  int height = 6;
+  double obstacle_density = 0.15;
+  int treasures = 2;
+  int view_radius = 1;
+  agent::PromptLimits limits{1, 8, 1};  // what the agent that uses the model must use too
+};
+
+// What the constraint of a scenario is, and how it was phrased.
+struct ConstraintInfo {
+  std::string style;     // "none", "nl", "code", "example"
+  std::string phrasing;  // "none", "nl-state-0", "code-trajectory", "example-environment", ...
+  bool held_out_phrasing = false;
+  std::optional<unlearn::Request> request;  // absent for "none"
+};
+
+struct MicroScenario {
+  env::GridLayout layout;
+  env::Task task;
+  bool held_out_layout = false;
+  std::vector<agent::MemoryEntry> memory;  // the layout's memory as the agent would hold it (after any erasure)
+  std::vector<std::string> constraints;    // the prompt lines of the unlearning method
+  ConstraintInfo constraint;
+  std::string kind;  // "explore", "collect-memory", "goto", "goto-memory", "constraint-goto", "constraint-collect",
+                     // "forget-environment"
+};
+
+struct MicroStep {
+  std::string prompt;  // the user message GridAgent builds (the raw chat template sends it verbatim)
+  std::string action;  // the expert's action
+};
+
+struct MicroEpisode {
+  MicroScenario scenario;
+  std::vector<MicroStep> steps;
+  std::vector<env::StateId> states;  // visited by the expert, states[0] after reset
+  bool success = false;
+};
+
+// The layouts of the split: train layouts are generator seeds 0 .. train_layouts-1 of the options' seed, held-out
+// ones come from a disjoint seed range and never repeat a train layout's grid.
+std::vector<env::GridLayout> micro_layouts(const MicroDataOptions& options, bool held_out);
+
+// The scenarios of one layout (see the file comment); `salt` varies the draws between layouts.
+std::vector<MicroScenario> micro_scenarios(const env::GridLayout& layout, const MicroDataOptions& options,
+                                           bool held_out_layout, std::uint64_t salt);
+
+// Runs the expert on the scenario and records each step's prompt and action.
+MicroEpisode demonstrate(const MicroScenario& scenario, const MicroDataOptions& options);
+
+// The expert's memoryless exploration episode of the collect task, as GridAgent::entries_for records it
+// (trajectory, facts, no reflection when it succeeds): the memory the other scenarios start from.
+std::vector<agent::MemoryEntry> expert_memory(const env::GridLayout& layout, const MicroDataOptions& options);
+
+// Whether the visited states complete the forbidden run of a state/trajectory request.
+bool violates(const unlearn::Request& request, const std::vector<env::StateId>& visited);
+
+// All demonstrations of the split, layout by layout.
+std::vector<MicroEpisode> micro_episodes(const MicroDataOptions& options, bool held_out);
+
+// One SFT record per step: prompt = the rendered prompt text, completion = " " + action (tokenized in context, as
+// the choice scorer sees "<prompt>" then the action). Shuffled deterministically, at most max_records (0 = all).
+std::vector<train::SftRecord> sft_records(const std::vector<MicroEpisode>& episodes, std::uint64_t seed,
+                                          std::size_t max_records = 0);
+
+void write_sft_jsonl(const std::filesystem::path& path, const std::vector<train::SftRecord>& records);
+
+}  // namespace lethe::eval

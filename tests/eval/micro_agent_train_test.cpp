@@ -1,0 +1,96 @@
+// The micro agent recipe end to end on a tiny config: data, training, a GGUF llama.cpp loads, the evaluation.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "lethe/eval/micro_agent.hpp"
+#include "lethe/llm/factory.hpp"
+#include "lethe/train/tokenizer.hpp"
+#include "lethe_test/paths.hpp"
+
+namespace lethe::eval {
+namespace {
+
+MicroAgentConfig tiny() {
+  auto config = tiny_micro_agent_config();
+  config.vocab_gguf = test::stories_model();
+  config.threads = 1;
+  return config;
+}
+
+TEST(MicroAgent, CompletionTokensAreTheTokensTheChoiceScorerScores) {
+  // The trainer tokenizes prompt + completion in context; the backend scores tokenize(action) after the prompt.
+  const train::Tokenizer tokenizer(test::stories_model());
+  const auto records = sft_records(micro_episodes(tiny().data, false), 1, 20);
+  for (const auto& record : records) {
+    const auto prompt = tokenizer.tokenize(record.prompt, true);
+    const auto joined = tokenizer.tokenize(record.prompt + record.completion, true);
+    ASSERT_GT(joined.size(), prompt.size());
+    ASSERT_TRUE(std::equal(prompt.begin(), prompt.end(), joined.begin()));
+    const std::vector<int32_t> tail(joined.begin() + static_cast<std::ptrdiff_t>(prompt.size()), joined.end());
+    EXPECT_EQ(tail, tokenizer.tokenize(record.completion.substr(1), false)) << record.completion;
+  }
+}
+
+TEST(MicroAgent, ConfigHashNamesTheRecipeNotTheThreads) {
+  auto a = tiny();
+  auto b = tiny();
+  b.threads = 2;
+  EXPECT_EQ(config_hash(a), config_hash(b));
+  b.examples += 1;
+  EXPECT_NE(config_hash(a), config_hash(b));
+  EXPECT_NE(config_hash(default_micro_agent_config()), config_hash(tiny_micro_agent_config()));
+  EXPECT_EQ(config_hash(a).size(), 16u);
+  EXPECT_NE(cached_model_path(a).string().find("models/micro-agent-" + config_hash(a) + ".gguf"), std::string::npos);
+}
+
+TEST(MicroAgent, TinyRecipeTrainsAModelThatLlamaCppRunsAndEvaluates) {
+  const auto dir = test::scratch_dir("micro_agent_tiny");
+  const auto config = tiny();
+  const auto out = dir / "micro.gguf";
+  std::vector<float> losses;
+  const auto result = train_micro_agent(config, out, [&](const train::Progress& p) { losses.push_back(p.loss); });
+  ASSERT_TRUE(std::filesystem::exists(out));
+  EXPECT_GT(result.examples, 0u);
+  EXPECT_LE(result.examples, config.examples);
+  EXPECT_GT(result.parameters, 0);
+  EXPECT_LT(std::filesystem::file_size(out), 10u * 1024 * 1024);
+  ASSERT_EQ(losses.size(), result.report.step_losses.size());
+  ASSERT_GE(losses.size(), 2u);
+
+  // Same config, same bytes.
+  const auto again = dir / "again.gguf";
+  train_micro_agent(config, again);
+  EXPECT_EQ(std::filesystem::file_size(out), std::filesystem::file_size(again));
+
+  // llama.cpp loads it and answers a single-choice call over the actions.
+  llm::Options options;
+  options.use_cache = false;
+  options.threads = 1;
+  auto model = llm::open("gguf:" + out.string(), options);
+  llm::ChatRequest request;
+  const auto records = sft_records(micro_episodes(config.data, true), 1, 1);
+  request.messages = {{llm::Role::User, records.front().prompt}};
+  request.choices = env::move_names();
+  const auto response = model->complete(request);
+  EXPECT_NE(std::find(request.choices.begin(), request.choices.end(), response.text), request.choices.end());
+  ASSERT_EQ(response.choice_probs.size(), 4u);
+
+  MicroEvalOptions eval_options;
+  eval_options.layouts = 1;
+  eval_options.threads = 1;
+  const auto evaluation = evaluate_micro_agent(out, config, eval_options);
+  EXPECT_GT(evaluation.at("action_accuracy_heldout").at("steps").get<int>(), 0);
+  const double accuracy = evaluation.at("action_accuracy_heldout").at("accuracy").get<double>();
+  EXPECT_GE(accuracy, 0.0);
+  EXPECT_LE(accuracy, 1.0);
+  EXPECT_TRUE(evaluation.at("memory").contains("collect_with_memory"));
+  EXPECT_GT(evaluation.at("obedience").at("seen_phrasings").at("episodes").get<int>(), 0);
+  EXPECT_GT(evaluation.at("obedience").at("held_out_phrasings").at("episodes").get<int>(), 0);
+  const auto report = micro_agent_report(evaluation);
+  EXPECT_NE(report.find("Action accuracy"), std::string::npos);
+  EXPECT_NE(report.find("held-out phrasings"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace lethe::eval
