@@ -1,0 +1,50 @@
+// The converter's starting point: a small llama model with the stories fixture's vocabulary (train::init_model),
+// trained by SFT on templated request -> instruction pairs: the conversion prompt of a generated training-split
+// request, completed by " " + unlearn::reference_instruction (the targets as coordinates, so the model learns to
+// resolve indirect references). Tiny: minutes on a CPU. DPO rounds (converter_collect) then refine it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "lethe/env/grid_layout.hpp"
+#include "lethe/train/jsonl_data.hpp"
+#include "lethe/train/model_init.hpp"
+#include "lethe/train/trainer.hpp"
+
+namespace lethe::eval {
+
+// Training-split requests 0 .. count-1 of RequestGenerator(layouts, seed) as SFT records.
+std::vector<train::SftRecord> converter_sft_records(const std::vector<env::GridLayout>& layouts, std::size_t count,
+                                                    std::uint64_t seed);
+// {"prompt", "completion"} one a line, for `lethe train sft`.
+std::string sft_jsonl(const std::vector<train::SftRecord>& records);
+
+struct ConverterInitOptions {
+  std::string vocab_gguf;     // the GGUF whose tokenizer the model gets (the stories fixture)
+  std::size_t examples = 400;
+  std::uint64_t seed = 1;     // layouts, requests, weights, example order
+  std::size_t layouts = 6;    // converter_layouts(seed, layouts)
+  train::ModelConfig model{2, 64, 4, 4, 0, 1024};
+  int epochs = 3;
+  int batch_size = 16;
+  float learning_rate = 3e-3f;
+  int threads = 2;
+};
+
+// A few-second recipe for tests.
+ConverterInitOptions tiny_converter_init_options(const std::string& vocab_gguf);
+
+struct ConverterInitResult {
+  train::TrainReport report;
+  std::size_t examples = 0;
+};
+
+// Builds, trains and writes the converter to `out` (directories created).
+ConverterInitResult init_converter(const ConverterInitOptions& options, const std::filesystem::path& out,
+                                   const train::ProgressCallback& progress = {});
+
+}  // namespace lethe::eval

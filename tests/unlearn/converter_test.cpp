@@ -1,0 +1,84 @@
+#include "lethe/unlearn/converter.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../agent/agent_doubles.hpp"
+
+namespace lethe::unlearn {
+namespace {
+
+using agent::test::prompt_of;
+using agent::test::ScriptedLlm;
+
+env::GridLayout house() {
+  return env::layout_from_json({{"id", "house"}, {"rows", {"S...", ".#T.", "...."}}}, "test");
+}
+
+TEST(ConversionPrompt, HasTheTaskContextGoalAndAnswerPrefix) {
+  const auto prompt = conversion_prompt("Forget (3,2) in house.", house());
+  EXPECT_EQ(prompt.rfind("Task: ", 0), 0u);
+  EXPECT_NE(prompt.find("Context: map house, 4x3, start (0,0), treasures (2,1)"), std::string::npos) << prompt;
+  EXPECT_NE(prompt.find("Goal: "), std::string::npos);
+  EXPECT_NE(prompt.find("Request: Forget (3,2) in house.\n"), std::string::npos);
+  EXPECT_NE(prompt.find("Answer starting with 'Unlearning Instruction:'."), std::string::npos);
+  const std::string suffix = "\nUnlearning Instruction:";
+  EXPECT_EQ(prompt.substr(prompt.size() - suffix.size()), suffix);
+}
+
+TEST(CleanCandidate, StripsThePrefixCutsAtTheStopAndTrims) {
+  EXPECT_EQ(clean_candidate(" Never enter (3,2).\nRequest: more"), "Never enter (3,2).");
+  EXPECT_EQ(clean_candidate("Unlearning Instruction:  Avoid (1,0). "), "Avoid (1,0).");
+  EXPECT_EQ(clean_candidate("\n\n Keep away from (2,2)\nthen"), "Keep away from (2,2)");
+  EXPECT_EQ(clean_candidate("a. STOP b", {"STOP"}), "a.");
+  EXPECT_EQ(clean_candidate("   "), "");
+  EXPECT_EQ(clean_candidate(""), "");
+  EXPECT_EQ(clean_candidate("ok \xff end"), "ok \xef\xbf\xbd end");  // invalid UTF-8 replaced, not thrown on
+}
+
+TEST(ReferenceInstruction, OneSentencePerTarget) {
+  const auto layout = house();
+  EXPECT_EQ(reference_instruction({state_request(layout, {3, 2})}), "Never enter (3,2) in house; go around it.");
+  EXPECT_EQ(reference_instruction({trajectory_request(layout, {{0, 0}, {1, 0}, {2, 0}})}),
+            "Never move into (2,0) right after (0,0) then (1,0) in house; the cells stay allowed.");
+  EXPECT_EQ(reference_instruction({environment_request(layout)}),
+            "You have never been in house: ignore any memory of it.");
+  EXPECT_EQ(reference_instruction({state_request(layout, {3, 2}), state_request(layout, {0, 2})}),
+            "Never enter (3,2) in house; go around it. Never enter (0,2) in house; go around it.");
+}
+
+TEST(Converter, SamplesKCandidatesTogetherWithDistinctSeedsAndCleansThem) {
+  ScriptedLlm model([](const llm::ChatRequest& request) {
+    return " Unlearning Instruction: avoid cell " + std::to_string(request.sampling.seed) + "\nmore";
+  });
+  ConverterOptions options;
+  options.candidates = 3;
+  const Converter converter(model, options);
+  const auto candidates = converter.candidates("Forget (3,2) in house.", house(), 0, 40);
+  EXPECT_EQ(candidates, (std::vector<std::string>{"avoid cell 40", "avoid cell 41", "avoid cell 42"}));
+  EXPECT_EQ(model.batch_calls, 1u);
+  ASSERT_EQ(model.requests.size(), 3u);
+  for (const auto& request : model.requests) {
+    EXPECT_EQ(prompt_of(request), conversion_prompt("Forget (3,2) in house.", house()));
+    EXPECT_EQ(request.stop, std::vector<std::string>{"\n"});
+    EXPECT_GT(request.sampling.temperature, 0.0);
+  }
+  EXPECT_EQ(converter.candidates("x", house(), 5, 0).size(), 5u);
+}
+
+TEST(Converter, PlugsIntoTheNlMethod) {
+  ScriptedLlm model([](const llm::ChatRequest&) { return " Never enter (3,2); go around it.\n"; });
+  const Converter converter(model);
+  const NlMethod method(converter.nl_converter({house()}, 9));
+  const auto request = state_request(house(), {3, 2});
+  const auto constraints = method.constraints(request, house());
+  EXPECT_EQ(constraints.prompt_lines, std::vector<std::string>{"Never enter (3,2); go around it."});
+  EXPECT_NE(prompt_of(model.requests.back()).find(request.text), std::string::npos);
+  EXPECT_EQ(model.requests.back().sampling.seed, 9u);
+
+  const auto other = env::layout_from_json({{"id", "other"}, {"rows", {"S..", "..."}}}, "test");
+  const NlMethod lost(converter.nl_converter({other}));
+  EXPECT_THROW((void)lost.constraints(request, house()), Error);
+}
+
+}  // namespace
+}  // namespace lethe::unlearn
