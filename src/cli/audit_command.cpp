@@ -63,21 +63,11 @@ void run(AuditArgs& args) {
   (void)eval::load_scenario_layouts(scenario);
 
   auto llm = args.llm.open();
-  std::unique_ptr<ProgressBar> bar;
-  std::string stage;
-  std::size_t shown = 0;
+  StagedProgress progress("audit ", !args.quiet);
   const auto results = eval::run_audit(args.config, *llm, [&](const eval::Progress& p) {
-    if (!bar || p.stage != stage) {
-      if (bar) bar->finish();
-      bar = std::make_unique<ProgressBar>("audit " + p.stage, p.total, !args.quiet);
-      stage = p.stage;
-      shown = 0;
-    }
-    bar->set_total(p.total);
-    bar->advance(p.done - std::min(p.done, shown));
-    shown = std::max(shown, p.done);
+    progress.update(p.stage, p.done, p.total);
   });
-  if (bar) bar->finish();
+  progress.finish();
   eval::write_audit(results, args.out);
   std::cout << eval::audit_summary(results) << "\n";
   std::cout << "wrote " << (std::filesystem::path(args.out) / "results.json").string()

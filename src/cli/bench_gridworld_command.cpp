@@ -101,21 +101,11 @@ void run_bench_gridworld(const BenchGridworldArgs& args) {
   if (flags.options.context == 0) flags.options.context = kAgentContext;
   auto llm = flags.open();
   std::cerr << "model: " << llm->describe() << "\n";
-  std::unique_ptr<ProgressBar> bar;
-  std::string stage;
-  std::size_t shown = 0;
-  const auto result =
-      eval::run_gridworld_bench(config, *llm, args.llm.spec, args.out, [&](const eval::Progress& progress) {
-        if (progress.stage != stage || !bar) {
-          if (bar) bar->finish();
-          stage = progress.stage;
-          bar = std::make_unique<ProgressBar>("gridworld " + stage, progress.total, !args.quiet);
-          shown = 0;
-        }
-        bar->advance(progress.done - std::min(progress.done, shown));
-        shown = progress.done;
-      });
-  if (bar) bar->finish();
+  StagedProgress progress("gridworld ", !args.quiet);
+  const auto result = eval::run_gridworld_bench(config, *llm, args.llm.spec, args.out, [&](const eval::Progress& p) {
+    progress.update(p.stage, p.done, p.total);
+  });
+  progress.finish();
   std::cout << eval::gridworld_report_markdown(result.results);
   std::cout << "\nwrote " << result.results_path.string() << ", " << result.report_path.string();
   for (const auto& heatmap : result.heatmaps) std::cout << ", " << heatmap.filename().string();

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "lethe/eval/audit.hpp"
 #include "lethe/eval/gridworld_bench.hpp"
 #include "llm_flags.hpp"
 #include "progress_bar.hpp"
@@ -125,21 +126,10 @@ void run_demo(const DemoArgs& args) {
   std::vector<env::Cell> forgotten;
   for (const auto& state : requests.front().states) forgotten.push_back(env::cell_from_state_id(layout, state));
 
-  std::unique_ptr<ProgressBar> bar;
-  std::string stage;
-  std::size_t shown = 0;
-  const auto result =
-      eval::run_gridworld_bench(config, *model, flags.spec, args.out, [&](const eval::Progress& progress) {
-        if (progress.stage != stage || !bar) {
-          if (bar) bar->finish();
-          stage = progress.stage;
-          bar = std::make_unique<ProgressBar>("demo: " + stage, progress.total, !args.quiet);
-          shown = 0;
-        }
-        bar->advance(progress.done - std::min(progress.done, shown));
-        shown = progress.done;
-      });
-  if (bar) bar->finish();
+  StagedProgress progress("demo: ", !args.quiet);
+  const auto on_progress = [&](const eval::Progress& p) { progress.update(p.stage, p.done, p.total); };
+  const auto result = eval::run_gridworld_bench(config, *model, flags.spec, args.out, on_progress);
+  progress.finish();
   const auto& r = result.results;
 
   std::cout << fmt::format(
@@ -188,8 +178,22 @@ void run_demo(const DemoArgs& args) {
   std::cout << "   full report: " << result.report_path.string() << ", figures: " << result.results_path.string()
             << "\n\n";
 
-  // ---- AUDIT (issue 5): one paragraph from the unlearning-inference adversary goes here: can an observer tell
-  // ---- from the agent's behaviour that X was forgotten (KL to the reference agent, inference accuracy)?
+  // A small audit (few probes, so its statistical power is low; `lethe audit` runs the full one). Sampling at a
+  // temperature above 0 so that repeated runs of a probe differ.
+  eval::AuditConfig audit;
+  audit.scenario = config;
+  audit.scenario.work_dir = std::filesystem::path(args.out) / "audit-memory";
+  audit.scenario.agent.sampling.temperature = 0.7;
+  audit.pairs = 2;
+  audit.runs = 3;
+  audit.exploration = 2;
+  audit.kl_points = 6;
+  const auto audited = eval::run_audit(audit, *model, on_progress);
+  progress.finish();
+  const auto audit_dir = std::filesystem::path(args.out) / "audit";
+  eval::write_audit(audited, audit_dir);
+  std::cout << "6. Audit: can an observer tell from the agent's behaviour that X was forgotten?\n   "
+            << eval::audit_summary(audited) << "\n   details: " << (audit_dir / "report.md").string() << "\n\n";
 
   std::cout << "LLM usage: " << r.at("usage").dump() << "\n";
 }

@@ -60,4 +60,16 @@ void ProgressBar::draw(bool force) {
   }
 }
 
+void StagedProgress::update(const std::string& stage, std::size_t done, std::size_t total) {
+  if (!bar_ || stage != stage_) {
+    if (bar_) bar_->finish();
+    bar_ = std::make_unique<ProgressBar>(prefix_ + stage, total, enabled_);
+    stage_ = stage;
+    shown_ = 0;
+  }
+  bar_->set_total(total);
+  bar_->advance(done - std::min(done, shown_));
+  shown_ = std::max(shown_, done);
+}
+
 }  // namespace lethe::cli

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace lethe::cli {
@@ -34,6 +35,24 @@ class ProgressBar {
   std::string status_;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
+};
+
+// Progress of a run in named stages, each with its own bar: update() starts a new bar when the stage changes and
+// advances the current one to `done` (reported cumulatively within a stage).
+class StagedProgress {
+ public:
+  StagedProgress(std::string prefix, bool enabled) : prefix_(std::move(prefix)), enabled_(enabled) {}
+  void update(const std::string& stage, std::size_t done, std::size_t total);
+  void finish() {
+    if (bar_) bar_->finish();
+  }
+
+ private:
+  std::string prefix_;
+  bool enabled_;
+  std::string stage_;
+  std::size_t shown_ = 0;
+  std::unique_ptr<ProgressBar> bar_;
 };
 
 }  // namespace lethe::cli
