@@ -7,35 +7,10 @@
 #include <fstream>
 
 #include "lethe/eval/gridworld_scenario.hpp"
+#include "lethe/eval/xml_text.hpp"
 
 namespace lethe::eval {
 namespace {
-
-std::string escape_xml(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // White for no visit, through yellow and orange to dark red for the most visited cell. The square root spreads
 // the colours of the many cells visited a few times.

@@ -6,33 +6,11 @@
 #include <cmath>
 
 #include "lethe/eval/gridworld_scenario.hpp"
+#include "lethe/eval/xml_text.hpp"
 
 namespace lethe::eval {
 
 namespace {
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // White (0) to dark red (1).
 std::string shade(double t) {
@@ -80,12 +58,12 @@ std::string kl_map_svg(const std::vector<KlPanel>& panels, const std::string& ti
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
       "font-family=\"sans-serif\">\n",
       width, height);
-  svg += fmt::format("<text x=\"{}\" y=\"20\" font-size=\"14\">{}</text>\n", margin, escape(title));
+  svg += fmt::format("<text x=\"{}\" y=\"20\" font-size=\"14\">{}</text>\n", margin, escape_xml(title));
   int left = margin;
   for (const auto& panel : panels) {
     const auto& layout = panel.layout;
     svg += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\">{}</text>\n", left, header - 8,
-                       escape(layout.id()));
+                       escape_xml(layout.id()));
     for (int i = 0; i < layout.cell_count(); ++i) {
       const auto cell = layout.cell_at(i);
       const int x = left + cell.x * cell_px;
