@@ -8,6 +8,7 @@
 #include "lethe/attack/question_attack.hpp"
 #include "lethe/eval/alu_bench.hpp"
 #include "lethe/eval/alu_datasets.hpp"
+#include "alu_bench_options.hpp"
 #include "llm_flags.hpp"
 #include "progress_bar.hpp"
 
@@ -17,9 +18,7 @@ namespace {
 struct BenchAluArgs {
   LlmFlags llm;
   eval::AluBenchConfig config;
-  std::string data_dir = "../shared/data";
-  std::string out;
-  bool quiet = false;
+  AluBenchIo io;
 };
 
 std::string joined(const std::vector<std::string>& names) {
@@ -38,9 +37,9 @@ void run_bench_alu(BenchAluArgs& args) {
   // Checked before the model loads, with the exit code of every other error (1).
   check_member("--dataset", args.config.dataset, eval::alu_dataset_names());
   check_member("--attack", args.config.attack, attack::question_attack_names());
-  args.config.data_dir = args.data_dir;
+  args.config.data_dir = args.io.data_dir;
   auto llm = args.llm.open();
-  ProgressBar bar("bench alu " + args.config.dataset + " " + args.config.attack, 0, !args.quiet);
+  ProgressBar bar("bench alu " + args.config.dataset + " " + args.config.attack, 0, !args.io.quiet);
   std::size_t shown = 0;
   const auto outcome =
       eval::run_alu_bench(*llm, args.config, [&](std::size_t done, std::size_t total, const std::string& status) {
@@ -49,10 +48,7 @@ void run_bench_alu(BenchAluArgs& args) {
         shown = done;
       });
   bar.finish();
-  eval::write_bench_outcome(args.out, outcome.results, outcome.report);
-  std::cout << outcome.report;
-  std::cout << "wrote " << (std::filesystem::path(args.out) / "results.json").string() << " and report.md\n";
-  if (args.llm.verbose) print_usage(*llm);
+  publish(outcome, args.io, args.llm, *llm);
 }
 
 }  // namespace
@@ -70,15 +66,8 @@ void register_bench_alu(CLI::App& bench) {
   cmd->add_option("--shots", args->config.manyshot_shots, "Demonstrations prepended by --attack manyshot")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--batch", args->config.batch_size, "Questions asked together")->check(CLI::PositiveNumber);
-  cmd->add_option("--k", args->config.pipeline.k, "Rewrites from the audit agent")->check(CLI::PositiveNumber);
-  cmd->add_option("--j", args->config.pipeline.j, "Best rewrites merged by the composer")->check(CLI::PositiveNumber);
-  cmd->add_option("--threshold", args->config.pipeline.threshold, "Mean critic rating needed to answer (1..5)");
-  cmd->add_option("--answer-tokens", args->config.pipeline.answer_max_tokens, "Token limit of the first answer")
-      ->check(CLI::PositiveNumber);
-  cmd->add_option("--data", args->data_dir, "The shared data folder (tofu/, wmdp/, wpu/, jailbreak/)")
-      ->envname("LETHE_DATA");
-  cmd->add_option("--out", args->out, "Directory for results.json and report.md")->required();
-  cmd->add_flag("--quiet,-q", args->quiet, "No progress bar");
+  add_pipeline_options(*cmd, args->config.pipeline);
+  add_io_options(*cmd, args->io, "The shared data folder (tofu/, wmdp/, wpu/, jailbreak/)");
   cmd->callback([args] { run_bench_alu(*args); });
 }
 
