@@ -133,7 +133,9 @@ class MalformedFiles : public ::testing::Test {
     }
     return "(no error)";
   }
-  std::filesystem::path dir = test::scratch_dir("alu_datasets_malformed");
+  // One folder per test: ctest runs the tests of this fixture in parallel.
+  std::filesystem::path dir = test::scratch_dir(std::string("alu_datasets_malformed_") +
+                                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
 };
 
 TEST_F(MalformedFiles, ErrorsNameTheFileAndTheElement) {
