@@ -8,6 +8,7 @@
 
 #include "ggml.h"
 #include "lethe/train/model_init.hpp"
+#include "lethe/train/prefix_packing.hpp"
 
 namespace lethe::train {
 namespace {
@@ -107,6 +108,21 @@ TEST(Objective, SftLossIgnoresPromptTokens) {
   EXPECT_NE(log_probs[0], log_probs[1]);
 }
 
+TEST(Objective, PromptLossAddsTheWeightedLanguageModellingTerm) {
+  Model model = tiny_model();
+  WeightTensors weights(model);
+  Objective objective(model.hparams(), weights, 2);
+  const Example completion_only{{1, 5, 9, 3}, {0, 0, 0, 1}};
+  const Example prompt_as_targets{{1, 5, 9, 3}, {0, 1, 1, 0}};
+  const float expected = objective.sft({completion_only}, false) + 0.5f * objective.sft({prompt_as_targets}, false);
+  EXPECT_NEAR(objective.sft({completion_only}, false, 0.5f), expected, 1e-5f);
+}
+
+TEST(Objective, PromptLossGradientsMatchFiniteDifferences) {
+  const auto batch = toy_batch();
+  expect_gradients_match([&](Objective& o, bool grads) { return o.sft(batch, grads, 0.3f); });
+}
+
 TEST(Objective, DpoLossAtReferenceIsLogTwo) {
   Model model = tiny_model();
   WeightTensors weights(model);
@@ -118,6 +134,40 @@ TEST(Objective, DpoLossAtReferenceIsLogTwo) {
   EXPECT_NEAR(loss, std::log(2.0f), 1e-5f);
   ASSERT_EQ(margins.size(), 1u);
   EXPECT_NEAR(margins[0], log_probs[0] - log_probs[1], 1e-4f);
+}
+
+// Three steps of one "episode" (shared prefix 1 5 9 3) and an unrelated example, packed into one sequence.
+TEST(Objective, PackedExamplesGiveTheLossAndGradientsOfTheirMembers) {
+  const std::vector<Example> members{{{1, 5, 9, 3, 17, 4, 2}, {0, 0, 0, 0, 0, 1, 1}},
+                                     {{1, 5, 9, 3, 8, 20, 11, 2}, {0, 0, 0, 0, 0, 0, 1, 1}},
+                                     {{1, 5, 9, 3, 12, 6}, {0, 0, 0, 0, 0, 1}},
+                                     {{1, 7, 7, 13, 2}, {0, 0, 0, 1, 1}}};
+  PackingStats stats;
+  const auto packed = pack_shared_prefixes(members, {64, 3}, &stats);
+  ASSERT_EQ(packed.size(), 1u);
+  EXPECT_LT(stats.tokens_after, stats.tokens_before);
+
+  Model model = tiny_model();
+  WeightTensors weights(model);
+  Objective objective(model.hparams(), weights, 2);
+  const float unpacked_loss = objective.sft(members, true);
+  const auto unpacked_gradients = objective.gradients();
+  const float packed_loss = objective.sft(packed, true);
+  const auto& packed_gradients = objective.gradients();
+  EXPECT_NEAR(packed_loss, unpacked_loss, 1e-5f);
+  ASSERT_EQ(packed_gradients.size(), unpacked_gradients.size());
+  for (size_t i = 0; i < packed_gradients.size(); ++i) {
+    for (size_t j = 0; j < packed_gradients[i].size(); ++j) {
+      ASSERT_NEAR(packed_gradients[i][j], unpacked_gradients[i][j], 1e-5f + 1e-3f * std::fabs(unpacked_gradients[i][j]))
+          << "tensor " << i << " entry " << j;
+    }
+  }
+  // The same tokens under plain causal attention see the other members: a different loss.
+  Example flat = packed.front();
+  flat.positions.clear();
+  flat.segment.clear();
+  flat.segment_parent.clear();
+  EXPECT_GT(std::fabs(objective.sft({flat}, false) - unpacked_loss), 1e-4f);
 }
 
 }  // namespace

@@ -105,6 +105,22 @@ TEST(Trainer, DpoRaisesMarginAndImplicitRewardAccuracyOnHeldOutPairs) {
   EXPECT_EQ(correct, 3);  // was 0 at the reference, where implicit rewards are all zero
 }
 
+TEST(Trainer, LearningRateScheduleWarmsUpThenDecaysToTheFloor) {
+  TrainOptions options;
+  options.adamw.learning_rate = 1.0f;
+  EXPECT_FLOAT_EQ(scheduled_learning_rate(options, 7, 10), 1.0f);  // constant by default
+  options.warmup_steps = 4;
+  EXPECT_FLOAT_EQ(scheduled_learning_rate(options, 1, 10), 0.25f);
+  EXPECT_FLOAT_EQ(scheduled_learning_rate(options, 4, 10), 1.0f);
+  EXPECT_FLOAT_EQ(scheduled_learning_rate(options, 9, 10), 1.0f);
+  options.cosine_decay = true;
+  options.min_lr_ratio = 0.1f;
+  EXPECT_FLOAT_EQ(scheduled_learning_rate(options, 4, 10), 1.0f);
+  EXPECT_FLOAT_EQ(scheduled_learning_rate(options, 7, 10), 0.55f);  // halfway down
+  EXPECT_FLOAT_EQ(scheduled_learning_rate(options, 10, 10), 0.1f);
+  EXPECT_GT(scheduled_learning_rate(options, 6, 10), scheduled_learning_rate(options, 8, 10));
+}
+
 TEST(Trainer, MismatchedVocabularyIsAnError) {
   quiet_llama();
   const Tokenizer tokenizer(test::stories_model());

@@ -23,6 +23,9 @@ class AdamW {
   float step(const std::vector<float*>& parameters, const std::vector<bool>& is_matrix,
              const std::vector<std::vector<float>>& gradients);
 
+  // For a schedule: the rate of the following steps.
+  void set_learning_rate(float learning_rate) { options_.learning_rate = learning_rate; }
+
  private:
   AdamWOptions options_;
   std::vector<std::vector<float>> m_, v_;

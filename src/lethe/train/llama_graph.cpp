@@ -59,7 +59,7 @@ ggml_tensor* attention(ggml_context* ctx, ggml_tensor* cur, const LayerWeights& 
 
   ggml_tensor* scores = ggml_mul_mat(ctx, k, q);  // [S_k, S_q, nh, B]
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
-  ggml_tensor* probs = ggml_soft_max_ext(ctx, scores, in.causal_mask, scale, 0.0f);
+  ggml_tensor* probs = ggml_soft_max_ext(ctx, scores, in.attention_mask, scale, 0.0f);
   ggml_tensor* mixed = ggml_mul_mat(ctx, vt, probs);             // [hd, S_q, nh, B]
   mixed = ggml_cont(ctx, ggml_permute(ctx, mixed, 0, 2, 1, 3));  // [hd, nh, S_q, B]
   return ggml_mul_mat(ctx, w.wo, ggml_reshape_2d(ctx, mixed, hp.n_embd, n_tokens));
@@ -115,31 +115,36 @@ BatchInputs add_batch_inputs(ggml_context* ctx, int64_t seq_len, int64_t n_seq) 
   in.n_seq = n_seq;
   in.tokens = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, seq_len * n_seq);
   in.positions = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, seq_len * n_seq);
-  in.causal_mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, seq_len, seq_len);
-  for (ggml_tensor* t : {in.tokens, in.positions, in.causal_mask}) ggml_set_input(t);
+  in.attention_mask = ggml_new_tensor_4d(ctx, GGML_TYPE_F32, seq_len, seq_len, 1, n_seq);
+  for (ggml_tensor* t : {in.tokens, in.positions, in.attention_mask}) ggml_set_input(t);
   return in;
 }
 
-void set_batch_inputs(const BatchInputs& in, const std::vector<std::vector<int32_t>>& sequences, int32_t pad_token) {
+void set_batch_inputs(const BatchInputs& in, const std::vector<Example>& sequences, int32_t pad_token) {
   if (static_cast<int64_t>(sequences.size()) != in.n_seq) throw Error("batch has the wrong number of sequences");
-  const auto n = static_cast<size_t>(in.seq_len * in.n_seq);
-  std::vector<int32_t> tokens(n, pad_token), positions(n);
-  for (size_t s = 0; s < sequences.size(); ++s) {
-    if (static_cast<int64_t>(sequences[s].size()) > in.seq_len) throw Error("sequence longer than the batch length");
-    for (size_t t = 0; t < static_cast<size_t>(in.seq_len); ++t) {
-      const size_t row = s * static_cast<size_t>(in.seq_len) + t;
-      if (t < sequences[s].size()) tokens[row] = sequences[s][t];
-      positions[row] = static_cast<int32_t>(t);
-    }
-  }
   const auto len = static_cast<size_t>(in.seq_len);
-  std::vector<float> mask(len * len, 0.0f);
-  for (size_t q = 0; q < len; ++q) {
-    for (size_t k = q + 1; k < len; ++k) mask[q * len + k] = -std::numeric_limits<float>::infinity();
+  const auto n = len * sequences.size();
+  std::vector<int32_t> tokens(n, pad_token), positions(n);
+  std::vector<float> mask(len * len * sequences.size(), -std::numeric_limits<float>::infinity());
+  for (size_t s = 0; s < sequences.size(); ++s) {
+    const Example& ex = sequences[s];
+    if (ex.tokens.size() > len) throw Error("sequence longer than the batch length");
+    check_layout(ex);
+    float* seq_mask = mask.data() + s * len * len;
+    for (size_t t = 0; t < len; ++t) {
+      const size_t row = s * len + t;
+      const bool real = t < ex.tokens.size();
+      if (real) tokens[row] = ex.tokens[t];
+      positions[row] = real ? position_of(ex, t) : static_cast<int32_t>(t);
+      // Padding rows see the causal past only: they are never read, but a row must see something.
+      for (size_t k = 0; k <= t; ++k) {
+        if (!real || attends(ex, t, k)) seq_mask[t * len + k] = 0.0f;
+      }
+    }
   }
   ggml_backend_tensor_set(in.tokens, tokens.data(), 0, n * sizeof(int32_t));
   ggml_backend_tensor_set(in.positions, positions.data(), 0, n * sizeof(int32_t));
-  ggml_backend_tensor_set(in.causal_mask, mask.data(), 0, mask.size() * sizeof(float));
+  ggml_backend_tensor_set(in.attention_mask, mask.data(), 0, mask.size() * sizeof(float));
 }
 
 ggml_tensor* build_logits(ggml_context* ctx, const ModelWeights& w, const HyperParams& hp, const BatchInputs& in,
@@ -184,7 +189,9 @@ std::vector<float> compute_batch_logits(const Model& model, const std::vector<st
   ggml_build_forward_expand(graph, logits);
   CpuCompute compute(n_threads);
   compute.allocate(graph);
-  set_batch_inputs(in, sequences, 0);
+  std::vector<Example> examples;
+  for (const auto& tokens : sequences) examples.push_back({tokens, {}, {}, {}, {}});
+  set_batch_inputs(in, examples, 0);
   compute.compute(graph);
   std::vector<float> out(static_cast<size_t>(ggml_nelements(logits)));
   ggml_backend_tensor_get(logits, out.data(), 0, out.size() * sizeof(float));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "lethe/train/example.hpp"
 #include "lethe/train/gguf_model.hpp"
 
 struct ggml_context;
@@ -51,16 +52,17 @@ class WeightTensors {
 
 // Graph inputs for n_seq sequences of seq_len tokens each (token t of sequence s is row s*seq_len + t).
 struct BatchInputs {
-  ggml_tensor* tokens = nullptr;       // I32 [seq_len * n_seq]
-  ggml_tensor* positions = nullptr;    // I32 [seq_len * n_seq]
-  ggml_tensor* causal_mask = nullptr;  // F32 [seq_len, seq_len]
+  ggml_tensor* tokens = nullptr;          // I32 [seq_len * n_seq]
+  ggml_tensor* positions = nullptr;       // I32 [seq_len * n_seq]
+  ggml_tensor* attention_mask = nullptr;  // F32 [seq_len, seq_len, 1, n_seq]: 0 where a query sees a key, else -inf
   int64_t seq_len = 0;
   int64_t n_seq = 0;
 };
 
 BatchInputs add_batch_inputs(ggml_context* ctx, int64_t seq_len, int64_t n_seq);
-// Call after the graph is allocated. Sequences shorter than seq_len are padded with `pad_token`.
-void set_batch_inputs(const BatchInputs& inputs, const std::vector<std::vector<int32_t>>& sequences, int32_t pad_token);
+// Call after the graph is allocated. Sequences shorter than seq_len are padded with `pad_token`; each example's
+// layout (example.hpp) gives its positions and mask, plain causal when it has none.
+void set_batch_inputs(const BatchInputs& inputs, const std::vector<Example>& sequences, int32_t pad_token);
 
 // Logits F32 [n_vocab, seq_len * n_seq], or [n_vocab, n] for only the token rows listed in `rows` (I32 [n]).
 ggml_tensor* build_logits(ggml_context* ctx, const ModelWeights& weights, const HyperParams& hparams,

@@ -45,7 +45,7 @@ namespace {
 // (outputs.front() is the loss), computes it, and returns the output values. Gradients go to `gradients`.
 std::vector<float> evaluate(
     const HyperParams& hp, const WeightTensors& weights, CpuCompute& compute, const std::vector<Example>& batch,
-    bool with_gradients,
+    bool with_gradients, bool with_prompt_targets,
     const std::function<std::vector<ggml_tensor*>(ggml_context*, ggml_tensor*, const TargetInputs&)>& loss_of,
     std::vector<std::vector<float>>& gradients) {
   if (batch.empty()) throw Error("empty training batch");
@@ -57,7 +57,7 @@ std::vector<float> evaluate(
   std::unique_ptr<ggml_context, decltype(&ggml_free)> ctx(new_graph_context(graph_size, with_gradients), ggml_free);
   const auto n_seq = static_cast<int64_t>(batch.size());
   BatchInputs in = add_batch_inputs(ctx.get(), seq_len, n_seq);
-  const TargetInputs targets = add_target_inputs(ctx.get(), hp.n_vocab, batch);
+  const TargetInputs targets = add_target_inputs(ctx.get(), hp.n_vocab, batch, with_prompt_targets);
   if (with_gradients) {
     for (ggml_tensor* p : weights.parameters()) ggml_set_param(p);
   }
@@ -76,14 +76,7 @@ std::vector<float> evaluate(
     }
   }
   compute.allocate(graph);
-  set_batch_inputs(
-      in,
-      [&] {
-        std::vector<std::vector<int32_t>> tokens;
-        for (const auto& ex : batch) tokens.push_back(ex.tokens);
-        return tokens;
-      }(),
-      0);
+  set_batch_inputs(in, batch, 0);
   set_target_inputs(targets, batch, seq_len);
   if (with_gradients) ggml_graph_reset(graph);
   compute.compute(graph);
@@ -103,11 +96,12 @@ std::vector<float> evaluate(
 
 }  // namespace
 
-float Objective::sft(const std::vector<Example>& batch, bool with_gradients) {
-  auto loss_of = [](ggml_context* ctx, ggml_tensor* logits, const TargetInputs& targets) {
-    return std::vector<ggml_tensor*>{build_sft_loss(ctx, logits, targets)};
+float Objective::sft(const std::vector<Example>& batch, bool with_gradients, float prompt_weight) {
+  auto loss_of = [&](ggml_context* ctx, ggml_tensor* logits, const TargetInputs& targets) {
+    return std::vector<ggml_tensor*>{build_sft_loss(ctx, logits, targets, prompt_weight)};
   };
-  return evaluate(hparams_, weights_, compute_, batch, with_gradients, loss_of, gradients_).front();
+  return evaluate(hparams_, weights_, compute_, batch, with_gradients, prompt_weight > 0.0f, loss_of, gradients_)
+      .front();
 }
 
 float Objective::dpo(const std::vector<Example>& pairs, const std::vector<float>& reference_margins, float beta,
@@ -118,7 +112,7 @@ float Objective::dpo(const std::vector<Example>& pairs, const std::vector<float>
     outputs.insert(outputs.end(), log_probs.begin(), log_probs.end());
     return outputs;
   };
-  const auto values = evaluate(hparams_, weights_, compute_, pairs, with_gradients, loss_of, gradients_);
+  const auto values = evaluate(hparams_, weights_, compute_, pairs, with_gradients, false, loss_of, gradients_);
   if (policy_margins != nullptr) {
     policy_margins->clear();
     for (size_t i = 0; i < reference_margins.size(); ++i)
@@ -131,7 +125,7 @@ std::vector<float> Objective::sequence_log_probs(const std::vector<Example>& bat
   auto outputs_of = [](ggml_context* ctx, ggml_tensor* logits, const TargetInputs& targets) {
     return build_sequence_log_probs(ctx, logits, targets);
   };
-  return evaluate(hparams_, weights_, compute_, batch, false, outputs_of, gradients_);
+  return evaluate(hparams_, weights_, compute_, batch, false, false, outputs_of, gradients_);
 }
 
 }  // namespace lethe::train

@@ -15,8 +15,9 @@ class Objective {
   // `weights` must outlive this object; its tensors are read at every evaluation.
   Objective(const HyperParams& hparams, const WeightTensors& weights, int n_threads);
 
-  // Mean next-token cross-entropy over the target tokens of the batch.
-  float sft(const std::vector<Example>& batch, bool with_gradients);
+  // Mean next-token cross-entropy over the target tokens of the batch, plus prompt_weight times the mean over the
+  // prompt tokens (an auxiliary language-modelling term; 0: none).
+  float sft(const std::vector<Example>& batch, bool with_gradients, float prompt_weight = 0.0f);
 
   // Batch holds pairs (chosen = 2i, rejected = 2i+1); reference_margins[i] is the reference model's
   // log p(chosen) - log p(rejected). policy_margins (optional out) receives the policy's.

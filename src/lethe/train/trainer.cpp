@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -89,6 +91,7 @@ TrainReport run_training(
                                 order.begin() + static_cast<std::ptrdiff_t>(std::min(n_units, first + batch_size)));
       const auto batch = batch_of(units);
       const float loss = step_loss(objective, units, batch);
+      optimizer.set_learning_rate(scheduled_learning_rate(options, step + 1, total_steps));
       optimizer.step(data, is_matrix, objective.gradients());
       ++step;
       report.step_losses.push_back(loss);
@@ -112,6 +115,19 @@ TrainReport run_training(
 }
 
 }  // namespace
+
+float scheduled_learning_rate(const TrainOptions& options, int64_t step, int64_t total_steps) {
+  const float peak = options.adamw.learning_rate;
+  if (options.warmup_steps > 0 && step <= options.warmup_steps) {
+    return peak * static_cast<float>(step) / static_cast<float>(options.warmup_steps);
+  }
+  if (!options.cosine_decay) return peak;
+  const int64_t decay_steps = std::max<int64_t>(1, total_steps - options.warmup_steps);
+  const double progress =
+      std::clamp(static_cast<double>(step - options.warmup_steps) / static_cast<double>(decay_steps), 0.0, 1.0);
+  const double floor = static_cast<double>(options.min_lr_ratio);
+  return static_cast<float>(peak * (floor + (1.0 - floor) * 0.5 * (1.0 + std::cos(M_PI * progress))));
+}
 
 Example sft_example(const Tokenizer& tokenizer, const SftRecord& record, int64_t n_ctx, int64_t n_vocab) {
   check_vocab(tokenizer, n_vocab);
@@ -152,8 +168,8 @@ TrainReport train_sft(Model& model, const std::vector<Example>& examples, const 
     for (size_t i : units) batch.push_back(examples[i]);
     return batch;
   };
-  auto step_loss = [](Objective& o, const std::vector<size_t>&, const std::vector<Example>& batch) {
-    return o.sft(batch, true);
+  auto step_loss = [&](Objective& o, const std::vector<size_t>&, const std::vector<Example>& batch) {
+    return o.sft(batch, true, options.prompt_loss_weight);
   };
   return run_training(model, examples.size(), options, progress, batch_of, step_loss, weights, objective);
 }

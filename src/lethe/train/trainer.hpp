@@ -17,8 +17,14 @@ struct TrainOptions {
   int epochs = 1;
   int batch_size = 8;  // sequences per step (SFT) or pairs per step (DPO)
   AdamWOptions adamw;
+  // Learning-rate schedule: linear warm-up over the first warmup_steps, then constant, or (cosine) decaying to
+  // min_lr_ratio * adamw.learning_rate at the last step.
+  int64_t warmup_steps = 0;
+  bool cosine_decay = false;
+  float min_lr_ratio = 0.1f;
   float dpo_beta = 0.1f;
-  uint64_t seed = 1;  // example order
+  float prompt_loss_weight = 0.0f;  // SFT: weight of an auxiliary next-token loss on the prompt tokens
+  uint64_t seed = 1;                // example order
   int n_threads = 2;
 };
 
@@ -38,6 +44,9 @@ struct TrainReport {
   double seconds = 0.0;
   double tokens_per_second = 0.0;
 };
+
+// The learning rate of step `step` (1-based) of `total_steps` under the options' schedule.
+float scheduled_learning_rate(const TrainOptions& options, int64_t step, int64_t total_steps);
 
 // BOS + prompt (not trained on) followed by completion + EOS (trained on), cut to n_ctx tokens.
 // Throws Error if the tokenizer's vocabulary size differs from n_vocab.
