@@ -16,6 +16,7 @@
 #include "lethe/eval/converter_eval.hpp"
 #include "lethe/eval/converter_init.hpp"
 #include "lethe/eval/converter_setup.hpp"
+#include "lethe/eval/micro_agent.hpp"
 #include "llm_flags.hpp"
 #include "progress_bar.hpp"
 
@@ -99,10 +100,9 @@ struct InitArgs {
 void run_init(InitArgs args) {
   args.options.vocab_gguf = resolve_vocab(args.vocab);
   if (!args.data_out.empty()) {
-    write_text(args.data_out,
-               eval::sft_jsonl(eval::converter_sft_records(eval::converter_layouts(args.options.seed,
-                                                                                    args.options.layouts),
-                                                           args.options.examples, args.options.seed)));
+    write_text(args.data_out, eval::sft_jsonl(eval::converter_sft_records(
+                                  eval::converter_layouts(args.options.seed, args.options.layouts),
+                                  args.options.examples, args.options.seed)));
   }
   ProgressBar bar("converter sft", 0, !args.quiet);
   const auto result = eval::init_converter(args.options, args.out, [&bar](const train::Progress& p) {
@@ -147,15 +147,14 @@ void run_collect(const CollectArgs& args) {
   auto agent = args.llm.open();
   ProgressBar bar("collect", args.options.requests, !args.quiet);
   const auto summary = eval::collect_preference_pairs(
-      *agent, *converter, layouts, args.options, args.out,
-      [&bar](std::size_t, const eval::CollectSummary& so_far) {
+      *agent, *converter, layouts, args.options, args.out, [&bar](std::size_t, const eval::CollectSummary& so_far) {
         bar.advance(1, fmt::format("{} pairs, {}/{} candidates ok", so_far.pairs, so_far.successful_candidates,
                                    so_far.candidates));
       });
   bar.finish();
   std::cout << fmt::format("wrote {} ({} pairs from {} of {} requests; {} of {} candidates succeeded)\n", args.out,
-                           summary.pairs, summary.requests_with_pairs, summary.requests,
-                           summary.successful_candidates, summary.candidates);
+                           summary.pairs, summary.requests_with_pairs, summary.requests, summary.successful_candidates,
+                           summary.candidates);
   if (summary.pairs == 0) {
     std::cout << "no pairs: every request's candidates all succeeded or all failed; try more --requests or --k\n";
   }
@@ -203,10 +202,11 @@ void run_eval(EvalArgs args) {
 }
 
 void add_judge_flags(CLI::App& cmd, unlearn::JudgeOptions& judge, agent::AgentOptions& agent) {
+  // The agent's memory digest as the micro agent model was trained to read it (any LLM reads it as well).
+  agent.limits = eval::default_micro_agent_config().data.limits;
   cmd.add_option("--step-limit", agent.world.step_limit, "Steps per episode (0: 4 x (width + height))")
       ->check(CLI::Range(0, 10'000));
-  cmd.add_option("--unlearning-tasks", judge.unlearning_tasks, "Unlearning tasks per target")
-      ->check(CLI::Range(1, 16));
+  cmd.add_option("--unlearning-tasks", judge.unlearning_tasks, "Unlearning tasks per target")->check(CLI::Range(1, 16));
   cmd.add_option("--remaining-tasks", judge.remaining_tasks, "Remaining tasks (routes that use no target)")
       ->check(CLI::Range(0, 32));
 }
@@ -222,8 +222,8 @@ void register_converter(CLI::App& app) {
   auto* init_cmd = converter->add_subcommand(
       "init", "Build a small converter (stories vocabulary) and train it by SFT on templated request -> prompt pairs");
   init_cmd->add_option("--out", init->out, "Where to write the converter GGUF")->required();
-  init_cmd->add_option("--vocab", init->vocab, std::string("GGUF whose tokenizer to use (default ") + kFixtureVocab +
-                                                   ")");
+  init_cmd->add_option("--vocab", init->vocab,
+                       std::string("GGUF whose tokenizer to use (default ") + kFixtureVocab + ")");
   init_cmd->add_option("--seed", init->options.seed, "Seed of layouts, requests, weights and example order");
   init_cmd->add_option("--examples", init->options.examples, "Training pairs")->check(CLI::Range(1, 1'000'000));
   init_cmd->add_option("--epochs", init->options.epochs, "Passes over the pairs")->check(CLI::Range(1, 1000));

@@ -13,6 +13,7 @@
 #include "commands.hpp"
 #include "lethe/eval/audit.hpp"
 #include "lethe/eval/gridworld_bench.hpp"
+#include "lethe/eval/micro_agent.hpp"
 #include "llm_flags.hpp"
 #include "progress_bar.hpp"
 
@@ -20,6 +21,7 @@ namespace lethe::cli {
 
 namespace {
 
+constexpr const char* kMicroAgentModel = "models/micro-agent.gguf";
 constexpr const char* kFixtureModel = "../shared/models/stories260Ktok512.gguf";
 constexpr int kFixtureStepLimit = 24;
 
@@ -31,7 +33,8 @@ struct DemoArgs {
   bool quiet = false;
 };
 
-// --llm (or $LETHE_LLM) when given; else $LETHE_DEMO_MODEL (a GGUF file); else the fixture.
+// --llm (or $LETHE_LLM) when given; else $LETHE_DEMO_MODEL (a GGUF file); else the committed micro agent model;
+// else the fixture.
 std::string demo_model_spec(const std::string& given) {
   if (!given.empty()) return given;
   if (const char* model = std::getenv("LETHE_DEMO_MODEL"); model != nullptr && *model != '\0') {
@@ -40,9 +43,29 @@ std::string demo_model_spec(const std::string& given) {
     }
     return std::string("gguf:") + model;
   }
-  if (std::filesystem::exists(kFixtureModel)) return std::string("gguf:") + kFixtureModel;
-  throw std::runtime_error(std::string("no model given and the fixture ") + kFixtureModel +
-                           " is not here; pass --llm SPEC, or set LETHE_LLM or LETHE_DEMO_MODEL");
+  for (const char* model : {kMicroAgentModel, kFixtureModel}) {
+    if (std::filesystem::exists(model)) return std::string("gguf:") + model;
+  }
+  throw std::runtime_error(std::string("no model given, and neither ") + kMicroAgentModel + " nor the fixture " +
+                           kFixtureModel + " is here; pass --llm SPEC, or set LETHE_LLM or LETHE_DEMO_MODEL");
+}
+
+bool is_micro_agent(const std::string& spec) { return spec == std::string("gguf:") + kMicroAgentModel; }
+
+// The micro agent knows one prompt format (no chat template), its memory digest limits and its kind of layout.
+void use_micro_agent_setup(LlmFlags& flags, eval::ScenarioConfig& config) {
+  const auto data = eval::default_micro_agent_config().data;
+  if (flags.options.chat_template.empty()) flags.options.chat_template = "raw";
+  config.agent.limits = data.limits;
+  // It sees no history: greedy, it repeats the same move in the same place and loops; sampling breaks the loops.
+  config.agent.sampling.temperature = 1.0;
+  config.agent.world.view_radius = data.view_radius;
+  config.layout_names.clear();
+  config.generated_layouts = 1;
+  config.generator.width = data.width;
+  config.generator.height = data.height;
+  config.generator.obstacle_density = data.obstacle_density;
+  config.generator.treasures = data.treasures;
 }
 
 std::string percent(const nlohmann::json& value) {
@@ -80,9 +103,10 @@ std::size_t avoided(const nlohmann::json& figures) {
 void run_demo(const DemoArgs& args) {
   LlmFlags flags = args.llm;
   flags.spec = demo_model_spec(flags.spec);
-  // The agent's prompts run past the fixture's 512-token training context (see bench gridworld).
+  // The agent's prompts run past the fixture's 512-token training context (see bench gridworld), and past the
+  // micro agent's 704 now and then.
   if (flags.options.context == 0) flags.options.context = 2048;
-  auto model = flags.open();
+  const bool micro_agent = is_micro_agent(flags.spec);
 
   eval::ScenarioConfig config;
   config.scenario = unlearn::Scenario::state;
@@ -101,6 +125,8 @@ void run_demo(const DemoArgs& args) {
   config.max_unlearning_tasks = 2;
   config.seed = args.seed;
   config.work_dir = std::filesystem::path(args.out) / "memory";
+  if (micro_agent) use_micro_agent_setup(flags, config);
+  auto model = flags.open();
   const bool fixture = flags.spec.find("stories260K") != std::string::npos;
   if (fixture) {
     // The fixture wanders: shorter episodes and fewer tasks keep the demo to about a minute.
@@ -111,6 +137,12 @@ void run_demo(const DemoArgs& args) {
 
   std::cout << "Lethe demo: an LLM agent learns a grid world, is asked to forget a place, and forgets it.\n\n";
   std::cout << "Model: " << model->describe() << "\n";
+  if (micro_agent) {
+    std::cout << "  This is Lethe's micro agent model: a 0.4M-parameter policy trained here (lethe train micro-agent)\n"
+                 "  on expert demonstrations in the GridWorld agent's prompt format, for offline experiments. It is\n"
+                 "  not a general LLM, and a weak agent (see the README for its measured accuracy). The layout is a\n"
+                 "  freshly generated 6x6 world like those it trained on.\n";
+  }
   if (fixture) {
     std::cout << "  This is the test fixture, a 260K-parameter TinyStories base model: it is NOT a trained agent and\n"
                  "  picks moves almost at random. Success rates and step counts below show the machinery, not the\n"
@@ -205,7 +237,8 @@ void register_demo(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "demo",
       "The agent-unlearning story on one GridWorld layout: learn, forget a place (hard method), show it is avoided "
-      "while other tasks still run, write heatmaps. Model: --llm, else $LETHE_DEMO_MODEL (GGUF), else the fixture");
+      "while other tasks still run, write heatmaps. Model: --llm, else $LETHE_DEMO_MODEL (GGUF), else the project's "
+      "micro agent (models/micro-agent.gguf), else the fixture");
   args->llm.add_to(*cmd, /*spec_required=*/false);
   cmd->add_option("--out", args->out, "Directory for the report, results.json and heatmaps")->capture_default_str();
   cmd->add_option("--layout-dir", args->layout_dir, "Folder of named layouts (uses house.json)")

@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "lethe/eval/micro_agent.hpp"
+#include "lethe/train/prefix_packing.hpp"
 #include "lethe/train/trainer.hpp"
 #include "progress_bar.hpp"
 
@@ -21,6 +22,7 @@ struct TrainArgs {
   std::string data;
   std::string out;
   train::TrainOptions options;
+  std::int64_t pack_tokens = 0;
   bool quiet = false;
 };
 
@@ -47,7 +49,13 @@ void run_train(const TrainArgs& args, bool dpo) {
     const auto pairs = train::dpo_examples(tokenizer, train::read_dpo_jsonl(args.data), model);
     report = train::train_dpo(model, pairs, args.options, progress);
   } else {
-    const auto examples = train::sft_examples(tokenizer, train::read_sft_jsonl(args.data), model);
+    auto examples = train::sft_examples(tokenizer, train::read_sft_jsonl(args.data), model);
+    if (args.pack_tokens > 0) {
+      train::PackingStats stats;
+      examples = train::pack_shared_prefixes(examples, {args.pack_tokens, 16}, &stats);
+      std::cerr << fmt::format("packed {} examples into {} sequences: {} tokens instead of {}\n", stats.examples,
+                               stats.packed_sequences, stats.tokens_after, stats.tokens_before);
+    }
     report = train::train_sft(model, examples, args.options, progress);
   }
   model.save(args.out);
@@ -71,7 +79,17 @@ void add_mode(CLI::App& train_cmd, const std::string& name, const std::string& a
   cmd->add_option("--lr", args->options.adamw.learning_rate, "AdamW learning rate")->check(CLI::PositiveNumber);
   cmd->add_option("--batch", args->options.batch_size, dpo ? "Pairs per step" : "Sequences per step")
       ->check(CLI::PositiveNumber);
-  if (dpo) cmd->add_option("--beta", args->options.dpo_beta, "DPO temperature beta")->check(CLI::PositiveNumber);
+  if (dpo) {
+    cmd->add_option("--beta", args->options.dpo_beta, "DPO temperature beta")->check(CLI::PositiveNumber);
+  } else {
+    cmd->add_option("--pack", args->pack_tokens,
+                    "Pack examples that share a prompt prefix (an agent's steps) into sequences of this many tokens; "
+                    "each example keeps exactly its own context, and --batch then counts packed sequences")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--prompt-loss", args->options.prompt_loss_weight,
+                    "Weight of an auxiliary next-token loss on the prompt tokens (0: completion only)")
+        ->check(CLI::NonNegativeNumber);
+  }
   cmd->add_option("--seed", args->options.seed, "Seed of the example order");
   cmd->add_option("--threads", args->options.n_threads, "CPU threads")->check(CLI::PositiveNumber);
   cmd->add_flag("--quiet,-q", args->quiet, "No progress bar");
@@ -84,6 +102,10 @@ struct MicroAgentArgs {
   std::optional<std::uint64_t> seed;
   std::optional<std::size_t> examples;
   std::optional<int> epochs;
+  std::optional<int> batch;
+  std::optional<float> learning_rate;
+  std::optional<float> prompt_loss;
+  std::optional<int> train_layouts;
   int threads = 2;
   std::string eval_out;
   int eval_layouts = 0;
@@ -108,6 +130,10 @@ eval::MicroAgentConfig micro_config(const MicroAgentArgs& args) {
   }
   if (args.examples) config.examples = *args.examples;
   if (args.epochs) config.epochs = *args.epochs;
+  if (args.batch) config.batch_size = *args.batch;
+  if (args.learning_rate) config.learning_rate = *args.learning_rate;
+  if (args.prompt_loss) config.prompt_loss_weight = *args.prompt_loss;
+  if (args.train_layouts) config.data.train_layouts = *args.train_layouts;
   config.threads = args.threads;
   return config;
 }
@@ -143,7 +169,8 @@ void evaluate_to(const std::filesystem::path& model, const eval::MicroAgentConfi
   write_text(dir / "results.json", result.dump(2) + "\n");
   const auto report = eval::micro_agent_report(result);
   write_text(dir / "report.md", report);
-  std::cout << report << fmt::format("wrote {} and {}\n", (dir / "results.json").string(), (dir / "report.md").string());
+  std::cout << report
+            << fmt::format("wrote {} and {}\n", (dir / "results.json").string(), (dir / "report.md").string());
 }
 
 void run_micro_agent(const MicroAgentArgs& args) {
@@ -160,7 +187,8 @@ void run_micro_agent(const MicroAgentArgs& args) {
   } else {
     std::unique_ptr<ProgressBar> bar;
     const train::ProgressCallback progress = [&](const train::Progress& p) {
-      if (!bar) bar = std::make_unique<ProgressBar>("micro-agent", static_cast<std::size_t>(p.total_steps), !args.quiet);
+      if (!bar)
+        bar = std::make_unique<ProgressBar>("micro-agent", static_cast<std::size_t>(p.total_steps), !args.quiet);
       bar->advance(1, fmt::format("epoch {} loss {:.4f} {:.0f} tok/s", p.epoch, p.loss, p.tokens_per_second));
     };
     // Written next to the cache entry first, so an interrupted run never leaves a partial model in the cache.
@@ -186,6 +214,13 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
   cmd.add_option("--seed", args.seed, "Seed of the data, the initial weights and the example order");
   cmd.add_option("--examples", args.examples, "Demonstration steps to train on")->check(CLI::PositiveNumber);
   cmd.add_option("--epochs", args.epochs, "Passes over the examples")->check(CLI::PositiveNumber);
+  cmd.add_option("--batch", args.batch, "Sequences per step (packed sequences for the default recipe)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--lr", args.learning_rate, "Peak AdamW learning rate")->check(CLI::PositiveNumber);
+  cmd.add_option("--prompt-loss", args.prompt_loss, "Weight of the auxiliary next-token loss on the prompts")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--train-layouts", args.train_layouts, "Random layouts the demonstrations come from")
+      ->check(CLI::PositiveNumber);
   cmd.add_option("--threads", args.threads, "CPU threads")->check(CLI::PositiveNumber);
   cmd.add_option("--recipe", args.recipe, "default, or tiny (seconds; for tests)");
   cmd.add_option("--layouts", args.eval_layouts, "Held-out layouts to evaluate on (0: the recipe's)")
@@ -198,8 +233,7 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
 void add_micro_agent(CLI::App& train_cmd) {
   auto args = std::make_shared<MicroAgentArgs>();
   auto* cmd = train_cmd.add_subcommand(
-      "micro-agent",
-      "Train the micro agent model (a small GridWorld policy, from the seed) or reuse the cached one");
+      "micro-agent", "Train the micro agent model (a small GridWorld policy, from the seed) or reuse the cached one");
   cmd->add_option("--out", args->out, "Where to write the trained GGUF")->required();
   cmd->add_option("--eval-out", args->eval_out, "Also evaluate it: write results.json and report.md here");
   cmd->add_flag("--no-cache", args->no_cache, "Train even when the cache holds this recipe's model");
@@ -212,6 +246,22 @@ void add_micro_agent(CLI::App& train_cmd) {
   eval_cmd->add_option("--out", eval_args->eval_out, "Directory for results.json and report.md")->required();
   add_micro_agent_options(*eval_cmd, *eval_args);
   eval_cmd->callback([eval_args] { evaluate_to(eval_args->out, micro_config(*eval_args), *eval_args); });
+
+  auto data_args = std::make_shared<MicroAgentArgs>();
+  auto held_out = std::make_shared<bool>(false);
+  auto* data_cmd = train_cmd.add_subcommand(
+      "micro-agent-data",
+      "Write the micro agent's expert demonstrations as prompt/completion JSONL (for any SFT tool)");
+  data_cmd->add_option("--out", data_args->out, "The JSONL file to write")->required();
+  data_cmd->add_flag("--held-out", *held_out, "The held-out layouts instead of the training ones (all their steps)");
+  add_micro_agent_options(*data_cmd, *data_args);
+  data_cmd->callback([data_args, held_out] {
+    const auto config = micro_config(*data_args);
+    const auto records =
+        eval::sft_records(eval::micro_episodes(config.data, *held_out), config.seed, *held_out ? 0 : config.examples);
+    eval::write_sft_jsonl(data_args->out, records);
+    std::cout << fmt::format("wrote {} ({} demonstration steps)\n", data_args->out, records.size());
+  });
 }
 
 }  // namespace

@@ -14,9 +14,9 @@ using test::shell_quote;
 
 std::string lethe(const std::string& args) { return shell_quote(test::cli_binary()) + " " + args; }
 
-std::string layout_dir() {
-  return (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "data" / "gridworld").string();
-}
+std::filesystem::path repository() { return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path(); }
+
+std::string layout_dir() { return (repository() / "data" / "gridworld").string(); }
 
 TEST(DemoCli, TellsTheUnlearningStoryAndWritesTheHeatmaps) {
   const auto out = test::scratch_dir("demo_cli");
@@ -36,6 +36,22 @@ TEST(DemoCli, TellsTheUnlearningStoryAndWritesTheHeatmaps) {
     EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
   }
+}
+
+// What a newcomer gets from the README's demo command: the committed micro agent model, no flags.
+TEST(DemoCli, DefaultsToTheCommittedMicroAgentModel) {
+  const auto out = test::scratch_dir("demo_cli_micro");
+  const auto r = run_process("cd " + shell_quote(repository().string()) + " && LETHE_LLM= LETHE_DEMO_MODEL= " +
+                             lethe("demo --quiet --no-cache --out " + shell_quote(out.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Model: gguf:models/micro-agent.gguf"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Lethe's micro agent model"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("NOT a trained agent"), std::string::npos) << r.out;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"(after unlearning: +(\d+) of (\d+) episodes kept out)")))
+      << r.out;
+  EXPECT_EQ(m[1], m[2]);
+  EXPECT_TRUE(std::filesystem::exists(out / "heatmap_after.svg"));
 }
 
 TEST(DemoCli, AMissingDemoModelIsAClearError) {

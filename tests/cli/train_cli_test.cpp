@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <utility>
 
 #include "lethe_test/paths.hpp"
 #include "lethe_test/process.hpp"
@@ -31,6 +32,54 @@ TEST(TrainCli, SftWritesAModelThatGenerateLoads) {
       run_process(lethe("generate --no-cache -n 12 -p 'The cat' --llm " + shell_quote("gguf:" + out)));
   ASSERT_EQ(generated.exit_code, 0) << generated.err;
   EXPECT_EQ(generated.out.rfind(" sat on the mat", 0), 0u) << generated.out;  // it learned the completion
+}
+
+// An agent's steps: one shared prompt prefix, different observations and answers.
+TEST(TrainCli, SftPacksSharedPrefixesAndStillLearnsEachCompletion) {
+  const auto dir = test::scratch_dir("train_cli_pack");
+  std::ofstream data(dir / "steps.jsonl");
+  const std::string prefix = "Task: find the cat. Memory: none. Observation: ";
+  for (int i = 0; i < 4; ++i) {
+    data << R"({"prompt": ")" << prefix << R"(the dog ran", "completion": " up"})"
+         << "\n"
+         << R"({"prompt": ")" << prefix << R"(the sun sat", "completion": " down"})"
+         << "\n";
+  }
+  data.close();
+  const auto out = (dir / "tuned.gguf").string();
+  const auto trained =
+      run_process(lethe("train sft --quiet --threads 1 --epochs 25 --lr 0.003 --pack 512 "
+                        "--prompt-loss 0.1 --base " +
+                        shell_quote(test::stories_model()) + " --data " + shell_quote((dir / "steps.jsonl").string()) +
+                        " --out " + shell_quote(out)));
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+  EXPECT_NE(trained.err.find("packed 8 examples into 1 sequences"), std::string::npos) << trained.err;
+  for (const auto& [observation, answer] : {std::pair{"the dog ran", "up"}, std::pair{"the sun sat", "down"}}) {
+    const auto chosen = run_process(lethe("choose --no-cache --chat-template raw --choices up,down --prompt " +
+                                          shell_quote(prefix + observation) + " --llm " + shell_quote("gguf:" + out)));
+    ASSERT_EQ(chosen.exit_code, 0) << chosen.err;
+    EXPECT_NE(chosen.out.find(std::string("* ") + answer + "\t"), std::string::npos)
+        << observation << ": " << chosen.out;
+  }
+}
+
+TEST(TrainCli, MicroAgentDataWritesTheAgentsPromptsAndTheExpertsActions) {
+  const auto dir = test::scratch_dir("train_cli_micro_data");
+  const auto out = dir / "steps.jsonl";
+  const auto r =
+      run_process(lethe("train micro-agent-data --recipe tiny --examples 5 --out " + shell_quote(out.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(5 demonstration steps)"), std::string::npos) << r.out;
+  std::ifstream in(out);
+  std::string line;
+  int lines = 0;
+  while (std::getline(in, line)) {
+    ++lines;
+    EXPECT_NE(line.find(R"("prompt":"Task: )"), std::string::npos) << line;
+    EXPECT_NE(line.find("\\nAction:\""), std::string::npos) << line;
+    EXPECT_NE(line.find(R"("completion":" )"), std::string::npos) << line;
+  }
+  EXPECT_EQ(lines, 5);
 }
 
 TEST(TrainCli, MalformedDataNamesTheLine) {

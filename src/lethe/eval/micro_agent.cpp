@@ -13,6 +13,7 @@
 #include "lethe/agent/grid_agent.hpp"
 #include "lethe/env/grid_world.hpp"
 #include "lethe/llm/factory.hpp"
+#include "lethe/train/prefix_packing.hpp"
 #include "lethe/train/tokenizer.hpp"
 #include "lethe/unlearn/methods.hpp"
 #include "lethe/util/sha256.hpp"
@@ -142,9 +143,13 @@ MicroAgentConfig default_micro_agent_config() {
   config.model.n_head_kv = 4;
   config.model.n_ctx = 704;
   config.model.seed = 1;
-  config.examples = 2500;
-  config.batch_size = 8;
+  config.data.train_layouts = 600;
+  config.examples = 0;  // all of them (about 37,500 steps)
+  config.batch_size = 2;
+  config.pack_tokens = 1024;
   config.learning_rate = 3e-3f;
+  config.cosine_decay = true;
+  config.prompt_loss_weight = 1.0f;
   return config;
 }
 
@@ -165,33 +170,37 @@ MicroAgentConfig tiny_micro_agent_config() {
 nlohmann::json to_json(const MicroAgentConfig& config) {
   const auto& d = config.data;
   const auto& m = config.model;
-  return {{"data",
-           {{"seed", d.seed},
-            {"train_layouts", d.train_layouts},
-            {"heldout_layouts", d.heldout_layouts},
-            {"width", d.width},
-            {"height", d.height},
-            {"obstacle_density", d.obstacle_density},
-            {"treasures", d.treasures},
-            {"view_radius", d.view_radius},
-            {"limits", {{"routes", d.limits.routes}, {"facts", d.limits.facts}, {"reflections", d.limits.reflections}}}}},
-          {"model",
-           {{"n_layer", m.n_layer},
-            {"n_embd", m.n_embd},
-            {"n_head", m.n_head},
-            {"n_head_kv", m.n_head_kv},
-            {"n_ff", m.n_ff},
-            {"n_ctx", m.n_ctx},
-            {"rope_freq_base", m.rope_freq_base},
-            {"init_std", m.init_std},
-            {"seed", m.seed}}},
-          {"vocab", std::filesystem::path(vocab_path(config)).filename().string()},
-          {"examples", config.examples},
-          {"epochs", config.epochs},
-          {"batch_size", config.batch_size},
-          {"learning_rate", config.learning_rate},
-          {"seed", config.seed},
-          {"threads", config.threads}};
+  return {
+      {"data",
+       {{"seed", d.seed},
+        {"train_layouts", d.train_layouts},
+        {"heldout_layouts", d.heldout_layouts},
+        {"width", d.width},
+        {"height", d.height},
+        {"obstacle_density", d.obstacle_density},
+        {"treasures", d.treasures},
+        {"view_radius", d.view_radius},
+        {"limits", {{"routes", d.limits.routes}, {"facts", d.limits.facts}, {"reflections", d.limits.reflections}}}}},
+      {"model",
+       {{"n_layer", m.n_layer},
+        {"n_embd", m.n_embd},
+        {"n_head", m.n_head},
+        {"n_head_kv", m.n_head_kv},
+        {"n_ff", m.n_ff},
+        {"n_ctx", m.n_ctx},
+        {"rope_freq_base", m.rope_freq_base},
+        {"init_std", m.init_std},
+        {"seed", m.seed}}},
+      {"vocab", std::filesystem::path(vocab_path(config)).filename().string()},
+      {"examples", config.examples},
+      {"epochs", config.epochs},
+      {"batch_size", config.batch_size},
+      {"pack_tokens", config.pack_tokens},
+      {"learning_rate", config.learning_rate},
+      {"cosine_decay", config.cosine_decay},
+      {"prompt_loss_weight", config.prompt_loss_weight},
+      {"seed", config.seed},
+      {"threads", config.threads}};
 }
 
 std::string config_hash(const MicroAgentConfig& config) {
@@ -220,8 +229,9 @@ MicroTrainResult train_micro_agent(const MicroAgentConfig& config, const std::fi
   const auto records = sft_records(micro_episodes(config.data, false), config.seed, config.examples);
   auto model = train::init_model(config.model, vocab_path(config));
   const train::Tokenizer tokenizer(vocab_path(config));
-  const auto examples = train::sft_examples(tokenizer, records, model);
+  auto examples = train::sft_examples(tokenizer, records, model);
   result.examples = examples.size();
+  if (config.pack_tokens > 0) examples = train::pack_shared_prefixes(examples, {config.pack_tokens, 16});
   result.data_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (const auto& tensor : model.tensors()) result.parameters += tensor.elements();
 
@@ -229,6 +239,14 @@ MicroTrainResult train_micro_agent(const MicroAgentConfig& config, const std::fi
   options.epochs = config.epochs;
   options.batch_size = config.batch_size;
   options.adamw.learning_rate = config.learning_rate;
+  options.prompt_loss_weight = config.prompt_loss_weight;
+  if (config.cosine_decay) {
+    const auto steps = static_cast<int64_t>((examples.size() + static_cast<size_t>(config.batch_size) - 1) /
+                                            static_cast<size_t>(config.batch_size)) *
+                       config.epochs;
+    options.warmup_steps = std::max<int64_t>(1, steps / 50);
+    options.cosine_decay = true;
+  }
   options.seed = config.seed;
   options.n_threads = config.threads;
   result.report = train::train_sft(model, examples, options, progress);
@@ -371,10 +389,11 @@ std::string micro_agent_report(const nlohmann::json& e) {
     return j.contains(key) ? fmt::format("{:.1f}%", 100.0 * j.at(key).get<double>()) : std::string("-");
   };
   std::string out = "# Micro agent model: evaluation\n\n";
-  out += fmt::format("Model `{}` ({} bytes), config hash `{}`, {} held-out layouts.\n\n", e.at("model").get<std::string>(),
-                     e.at("file_bytes").get<std::uintmax_t>(), e.at("config_hash").get<std::string>(),
-                     e.at("heldout_layouts").get<int>());
-  out += "A small policy trained here on expert GridWorld demonstrations for offline experiments; not a general LLM.\n\n";
+  out += fmt::format("Model `{}` ({} bytes), config hash `{}`, {} held-out layouts.\n\n",
+                     e.at("model").get<std::string>(), e.at("file_bytes").get<std::uintmax_t>(),
+                     e.at("config_hash").get<std::string>(), e.at("heldout_layouts").get<int>());
+  out +=
+      "A small policy trained here on expert GridWorld demonstrations for offline experiments; not a general LLM.\n\n";
   out += "## Action accuracy vs the expert (greedy)\n\n| split | steps | accuracy |\n|---|---|---|\n";
   for (const char* split : {"action_accuracy_heldout", "action_accuracy_train_sample"}) {
     const auto& a = e.at(split);
@@ -386,8 +405,10 @@ std::string micro_agent_report(const nlohmann::json& e) {
   }
   out += fmt::format("\n## GridAgent episodes on held-out layouts (temperature {})\n\n",
                      e.at("episodes").at("temperature").get<double>());
-  out += "| kind | episodes | success | mean steps | obedience | expert success | random-policy success | random obedience |\n"
-         "|---|---|---|---|---|---|---|---|\n";
+  out +=
+      "| kind | episodes | success | mean steps | obedience | expert success | random-policy success | random "
+      "obedience |\n"
+      "|---|---|---|---|---|---|---|---|\n";
   for (const auto& [kind, t] : e.at("episodes").at("by_kind").items()) {
     const auto& expert = e.at("expert").at("by_kind").value(kind, nlohmann::json::object());
     const auto& random = e.at("random_policy").at("by_kind").value(kind, nlohmann::json::object());
@@ -397,14 +418,16 @@ std::string micro_agent_report(const nlohmann::json& e) {
   }
   const auto& m = e.at("memory");
   out += fmt::format("\nMemory: collect success {} without memory vs {} with the expert's memory of the layout.\n",
-                     pct(m.at("collect_without_memory"), "success_rate"), pct(m.at("collect_with_memory"), "success_rate"));
+                     pct(m.at("collect_without_memory"), "success_rate"),
+                     pct(m.at("collect_with_memory"), "success_rate"));
   const auto& o = e.at("obedience");
   out += "\n## Constraint obedience by phrasing\n\n| phrasing | episodes | obedience | success |\n|---|---|---|---|\n";
-  out += fmt::format("| all seen phrasings | {} | {} | {} |\n", o.at("seen_phrasings").at("episodes").get<std::size_t>(),
-                     pct(o.at("seen_phrasings"), "obedience_rate"), pct(o.at("seen_phrasings"), "success_rate"));
-  out += fmt::format("| all held-out phrasings | {} | {} | {} |\n",
-                     o.at("held_out_phrasings").at("episodes").get<std::size_t>(),
-                     pct(o.at("held_out_phrasings"), "obedience_rate"), pct(o.at("held_out_phrasings"), "success_rate"));
+  out +=
+      fmt::format("| all seen phrasings | {} | {} | {} |\n", o.at("seen_phrasings").at("episodes").get<std::size_t>(),
+                  pct(o.at("seen_phrasings"), "obedience_rate"), pct(o.at("seen_phrasings"), "success_rate"));
+  out += fmt::format(
+      "| all held-out phrasings | {} | {} | {} |\n", o.at("held_out_phrasings").at("episodes").get<std::size_t>(),
+      pct(o.at("held_out_phrasings"), "obedience_rate"), pct(o.at("held_out_phrasings"), "success_rate"));
   if (o.contains("by_phrasing")) {
     for (const auto& [phrasing, t] : o.at("by_phrasing").items()) {
       out += fmt::format("| {} | {} | {} | {} |\n", phrasing, t.at("episodes").get<std::size_t>(),

@@ -30,11 +30,14 @@ namespace lethe::eval {
 struct MicroAgentConfig {
   MicroDataOptions data;
   train::ModelConfig model;
-  std::string vocab_gguf;     // GGUF whose tokenizer the model gets; empty: the stories fixture under /work/shared
-  std::size_t examples = 0;   // training steps drawn from the demonstrations; 0: all
+  std::string vocab_gguf;    // GGUF whose tokenizer the model gets; empty: the stories fixture under /work/shared
+  std::size_t examples = 0;  // training steps drawn from the demonstrations; 0: all
   int epochs = 1;
-  int batch_size = 16;
-  float learning_rate = 2e-3f;
+  int batch_size = 16;              // sequences per step (packed sequences when pack_tokens > 0)
+  std::int64_t pack_tokens = 0;     // > 0: steps sharing their prompt prefix are packed (train/prefix_packing.hpp)
+  float learning_rate = 2e-3f;      // constant, or the peak when cosine_decay
+  bool cosine_decay = false;        // warm-up over the first 2% of the steps, then cosine decay to a tenth
+  float prompt_loss_weight = 0.0f;  // auxiliary next-token loss on the prompts (train::TrainOptions)
   std::uint64_t seed = 1;
   int threads = 2;  // not part of the hash
 };
@@ -62,9 +65,9 @@ MicroTrainResult train_micro_agent(const MicroAgentConfig& config, const std::fi
                                    const train::ProgressCallback& progress = {});
 
 struct MicroEvalOptions {
-  int layouts = 0;                      // held-out layouts to evaluate on; 0: all of config.data.heldout_layouts
-  int train_sample_layouts = 2;         // training layouts whose steps are also scored (a fit check)
-  double episode_temperature = 0.0;     // sampling of the agent in episodes (0: greedy)
+  int layouts = 0;                   // held-out layouts to evaluate on; 0: all of config.data.heldout_layouts
+  int train_sample_layouts = 2;      // training layouts whose steps are also scored (a fit check)
+  double episode_temperature = 0.0;  // sampling of the agent in episodes (0: greedy)
   std::uint64_t episode_seed = 1;
   int threads = 2;
   std::function<void(const std::string& stage, std::size_t done, std::size_t total)> progress;
