@@ -25,12 +25,14 @@ struct Group {
   std::vector<const Example*> members;
   size_t prefix = 0;  // shared tokens (0 for a group of one)
 
-  size_t tokens() const {
-    if (members.size() == 1) return members.front()->tokens.size();
-    size_t n = prefix;
-    for (const Example* m : members) n += m->tokens.size() - prefix;
+  // Packed length with `shared` prefix tokens held once (and `extra`, when given, as one more member).
+  size_t tokens_sharing(size_t shared, const Example* extra = nullptr) const {
+    size_t n = shared;
+    for (const Example* m : members) n += m->tokens.size() - shared;
+    if (extra != nullptr) n += extra->tokens.size() - shared;
     return n;
   }
+  size_t tokens() const { return tokens_sharing(members.size() == 1 ? 0 : prefix); }
 };
 
 // Appends the group to `out` as one root segment (its prefix) with a child segment per member. The first token of a
@@ -94,10 +96,7 @@ std::vector<Example> pack_shared_prefixes(const std::vector<Example>& examples, 
       size_t shared = std::min(common_prefix(previous.tokens, ex.tokens), shareable(ex));
       shared = std::min(shared, group.members.size() == 1 ? shareable(previous) : group.prefix);
       if (shared >= min_shared) {
-        size_t packed = shared;
-        for (const Example* m : group.members) packed += m->tokens.size() - shared;
-        packed += ex.tokens.size() - shared;
-        if (packed <= max_tokens) {
+        if (group.tokens_sharing(shared, &ex) <= max_tokens) {
           group.members.push_back(&ex);
           group.prefix = shared;
           continue;
