@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "agent_doubles.hpp"
+#include "memory_fixtures.hpp"
 #include "lethe/env/error.hpp"
 #include "lethe/env/grid_layout.hpp"
 
@@ -130,8 +131,9 @@ TEST(GridAgent, BatchedEpisodesMatchSequentialOnes) {
   auto script = [](const llm::ChatRequest& request) {
     const auto& c = request.choices;
     const auto& prompt = prompt_of(request);
-    const bool right_free =
-        prompt.find("right: free") != std::string::npos || prompt.find("right: treasure") != std::string::npos;
+    const auto right = prompt.find("; right (");
+    const auto seen = right == std::string::npos ? std::string{} : prompt.substr(prompt.find(')', right) + 1, 11);
+    const bool right_free = seen.starts_with(": free") || seen.starts_with(": treasure");
     if (right_free && std::find(c.begin(), c.end(), "right") != c.end()) return std::string("right");
     return std::find(c.begin(), c.end(), "down") != c.end() ? std::string("down") : c.back();
   };
@@ -153,15 +155,49 @@ TEST(GridAgent, BatchedEpisodesMatchSequentialOnes) {
   }
 }
 
+TEST(GridAgent, PromptsRecallRememberedTreasuresUntilVisited) {
+  VectorMemory memory;
+  memory.add(test::fact("f1", "house", at(2, 1), "treasure at (2,1)"));
+  const auto recall_lines = [](const ScriptedLlm& llm) {
+    std::vector<std::string> lines;
+    for (const auto& request : llm.requests) {
+      const auto& prompt = prompt_of(request);
+      const auto begin = prompt.find("Recall:");
+      lines.push_back(prompt.substr(begin, prompt.find('\n', begin) - begin));
+    }
+    return lines;
+  };
+  const std::vector<std::string> expected{"Recall: treasure (2,1): 1 down, 2 right",
+                                          "Recall: treasure (2,1): 1 down, 1 right", "Recall: treasure (2,1): 1 down",
+                                          "Recall: none"};
+  // Sequential: goto (3,0) along the top row passes beside the treasure.
+  ScriptedLlm single(sequence({"right", "right", "right"}));
+  GridAgent agent(single, memory);
+  env::GridWorld world(house());
+  agent.run_episode(world, env::goto_task(house(), {0, 0}, {3, 0}), 1);
+  EXPECT_EQ(recall_lines(single), std::vector<std::string>(expected.begin(), expected.begin() + 3));
+
+  // Batched: goto (3,2) through the treasure's cell; once stood on, it is no longer recalled.
+  ScriptedLlm batched(sequence({"right", "right", "down", "down", "right"}));
+  GridAgent batched_agent(batched, memory);
+  batched_agent.run_episodes(house(), {env::goto_task(house(), {0, 0}, {3, 2})}, 1);
+  EXPECT_EQ(recall_lines(batched),
+            (std::vector<std::string>{expected[0], expected[1], expected[2], expected[3], "Recall: none"}));
+}
+
 TEST(FactsFromObservation, ReadsNeighboursAndWhatIsInView) {
   const auto facts = facts_from_observation(
-      "pos (2,0); up: wall; down: treasure; left: free; right: obstacle; also in view: obstacle (1,1), treasure (4,1)");
+      "pos (2,0); up: wall; down (2,1): treasure; left (1,0): free; right (3,0): obstacle; also in view: obstacle "
+      "(1,1), treasure (4,1)");
   EXPECT_EQ(facts, (std::vector<ObservedFact>{{"(2,0)", "wall up of (2,0)"},
                                               {"(2,1)", "treasure at (2,1)"},
                                               {"(3,0)", "obstacle at (3,0)"},
                                               {"(1,1)", "obstacle at (1,1)"},
                                               {"(4,1)", "treasure at (4,1)"}}));
-  EXPECT_TRUE(facts_from_observation("pos (1,1); up: free; down: free; left: free; right: free; goal (3,3)").empty());
+  EXPECT_TRUE(facts_from_observation(
+                  "pos (1,1); up (1,0): free; down (1,2): free; left (0,1): free; right (2,1): free; goal (3,3): 2 "
+                  "down, 2 right")
+                  .empty());
   EXPECT_THROW(facts_from_observation("hello"), env::Error);
   EXPECT_THROW(facts_from_observation("pos (1,1); up: lava"), env::Error);
 }

@@ -12,26 +12,30 @@ using test::cell;
 TEST(PromptBuilder, GoldenFormatWithMemoryAndConstraints) {
   PromptInputs inputs;
   inputs.task = "go from (0,0) to (2,1)";
-  inputs.observation = "pos (0,0); up: wall; down: free; left: wall; right: free; goal (2,1)";
+  inputs.observation =
+      "pos (0,0); up: wall; down (0,1): free; left: wall; right (1,0): free; goal (2,1): 1 down, 2 right";
   inputs.memory.routes = {"route house/goto: (0,0) right right down -> (2,1)"};
   inputs.memory.facts = {"fact: obstacle at (1,1)", "fact: wall up of (0,0)"};
   inputs.memory.reflections = {"reflection: go right first"};
   inputs.constraints = {"Never enter (1,0).", "rule:\n  if next_state == (1,0): forbidden"};
   inputs.actions = {"up", "down", "left", "right"};
-  EXPECT_EQ(build_prompt(inputs),
-            "Task: go from (0,0) to (2,1)\n"
-            "Memory:\n"
-            "- route house/goto: (0,0) right right down -> (2,1)\n"
-            "- fact: obstacle at (1,1)\n"
-            "- fact: wall up of (0,0)\n"
-            "- reflection: go right first\n"
-            "Constraints:\n"
-            "- Never enter (1,0).\n"
-            "- rule:\n"
-            "    if next_state == (1,0): forbidden\n"
-            "Observation: pos (0,0); up: wall; down: free; left: wall; right: free; goal (2,1)\n"
-            "Actions: up, down, left, right\n"
-            "Action:");
+  inputs.recall = {"treasure (2,2): 2 down, 2 right", "treasure (0,3): 3 down"};
+  EXPECT_EQ(
+      build_prompt(inputs),
+      "Task: go from (0,0) to (2,1)\n"
+      "Memory:\n"
+      "- route house/goto: (0,0) right right down -> (2,1)\n"
+      "- fact: obstacle at (1,1)\n"
+      "- fact: wall up of (0,0)\n"
+      "- reflection: go right first\n"
+      "Constraints:\n"
+      "- Never enter (1,0).\n"
+      "- rule:\n"
+      "    if next_state == (1,0): forbidden\n"
+      "Observation: pos (0,0); up: wall; down (0,1): free; left: wall; right (1,0): free; goal (2,1): 1 down, 2 right\n"
+      "Recall: treasure (2,2): 2 down, 2 right; treasure (0,3): 3 down\n"
+      "Actions: up, down, left, right\n"
+      "Action:");
 }
 
 TEST(PromptBuilder, GoldenFormatWhenEmpty) {
@@ -44,6 +48,7 @@ TEST(PromptBuilder, GoldenFormatWhenEmpty) {
             "Memory: none\n"
             "Constraints: none\n"
             "Observation: pos (1,1); up: free; down: free; left: free; right: obstacle\n"
+            "Recall: none\n"
             "Actions: up, left\n"
             "Action:");
 }

@@ -147,14 +147,39 @@ TEST(MicroAgentData, MemoryLetsTheExpertGoStraightToTheTreasures) {
     if (episode.scenario.kind == "explore") {
       explore_steps += static_cast<long long>(episode.steps.size());
       EXPECT_NE(episode.steps.front().prompt.find("Memory: none"), std::string::npos);
+      EXPECT_NE(episode.steps.front().prompt.find("\nRecall: none\n"), std::string::npos);
     }
     if (episode.scenario.kind == "collect-memory") {
       memory_steps += static_cast<long long>(episode.steps.size());
       EXPECT_NE(episode.steps.front().prompt.find("- fact: treasure at "), std::string::npos);
       EXPECT_NE(episode.steps.front().prompt.find("- route "), std::string::npos);
+      EXPECT_NE(episode.steps.front().prompt.find("\nRecall: treasure ("), std::string::npos);
     }
   }
   EXPECT_LT(memory_steps, explore_steps);
+}
+
+TEST(MicroAgentData, DecisiveStepsAreWhereTheConstraintChangesTheMoveAndCanBeRepeated) {
+  const auto episodes = micro_episodes(small_options(10, 1), false);
+  std::size_t steps = 0;
+  std::size_t decisive = 0;
+  for (const auto& episode : episodes) {
+    const auto& request = episode.scenario.constraint.request;
+    const bool keeps_a_run = request && request->scenario != unlearn::Scenario::environment;
+    for (const auto& step : episode.steps) {
+      ++steps;
+      if (!step.decisive) continue;
+      ++decisive;
+      EXPECT_TRUE(keeps_a_run) << episode.scenario.kind;
+    }
+  }
+  // A constraint on the shortest route makes the expert turn away at least once per constraint-goto episode.
+  std::size_t constraint_goto = 0;
+  for (const auto& episode : episodes) constraint_goto += episode.scenario.kind == "constraint-goto" ? 1 : 0;
+  EXPECT_GE(decisive, constraint_goto);
+  EXPECT_LT(decisive, steps / 4);
+  EXPECT_EQ(sft_records(episodes, 1).size(), steps);
+  EXPECT_EQ(sft_records(episodes, 1, 0, 3).size(), steps + 2 * decisive);
 }
 
 TEST(MicroAgentData, RecordsAreDeterministicAndReadableByTheTrainer) {

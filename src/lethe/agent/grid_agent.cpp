@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "lethe/agent/recall.hpp"
 #include "lethe/agent/timestamp.hpp"
 #include "lethe/env/error.hpp"
 #include "lethe/env/grid_geometry.hpp"
@@ -75,9 +76,10 @@ std::vector<ObservedFact> facts_from_observation(const std::string& observation)
     const auto& part = parts[i];
     const auto colon = part.find(": ");
     if (colon == std::string::npos) continue;
-    const auto name = part.substr(0, colon);
+    const auto label = part.substr(0, colon);
+    const auto name = label.substr(0, label.find(' '));  // "up (2,2)" names its cell; the move is enough
     const auto what = part.substr(colon + 2);
-    if (name == "also in view") {
+    if (label == "also in view") {
       if (what == "none") continue;
       for (const auto& item : split(what, ", ")) {
         const auto space = item.find(' ');
@@ -130,9 +132,9 @@ std::string GridAgent::prompt_for(const env::GridWorld& world, const env::Task& 
                                   const std::string& observation) const {
   auto actions = world.admissible_actions();
   if (filter_) actions = filter_(FilterContext{world.trajectory().states, actions});
-  return build_prompt(PromptInputs{task.description, observation,
-                                   digest_memory(memory_.entries(world.id()), world.id(), task.id, options_.limits),
-                                   constraints_, actions});
+  const auto digest = digest_memory(memory_.entries(world.id()), world.id(), task.id, options_.limits);
+  const auto recall = recall_items(digest, world.trajectory().states);
+  return build_prompt(PromptInputs{task.description, observation, digest, constraints_, actions, recall});
 }
 
 EpisodeResult GridAgent::run_episode(env::GridWorld& world, const env::Task& task, int episode) {
@@ -159,7 +161,8 @@ EpisodeResult GridAgent::run_episode(env::GridWorld& world, const env::Task& tas
       distribution.probabilities = {1.0};
     } else {
       llm::ChatRequest request;
-      request.messages = {{llm::Role::User, build_prompt({task.description, current, digest, constraints_, actions})}};
+      request.messages = {{llm::Role::User, build_prompt({task.description, current, digest, constraints_, actions,
+                                                          recall_items(digest, result.states)})}};
       request.sampling = options_.sampling;
       request.sampling.seed = options_.sampling.seed + static_cast<std::uint64_t>(episode) * kEpisodeSeedStride +
                               static_cast<std::uint64_t>(result.steps);
@@ -220,8 +223,9 @@ std::vector<EpisodeResult> GridAgent::run_episodes(const env::GridLayout& layout
       }
       episode.offered = actions;
       llm::ChatRequest request;
-      request.messages = {{llm::Role::User, build_prompt({episode.result.task.description, episode.observation,
-                                                          episode.digest, constraints_, actions})}};
+      request.messages = {{llm::Role::User,
+                           build_prompt({episode.result.task.description, episode.observation, episode.digest,
+                                         constraints_, actions, recall_items(episode.digest, episode.result.states)})}};
       request.sampling = options_.sampling;
       request.sampling.seed = options_.sampling.seed +
                               static_cast<std::uint64_t>(episode.result.episode) * kEpisodeSeedStride +

@@ -117,6 +117,10 @@ std::string build_prompt(const PromptInputs& inputs) {
     append_bullets(out, inputs.constraints);
   }
   out += "Observation: " + single_line(inputs.observation) + "\n";
+  out += "Recall:";
+  for (std::size_t i = 0; i < inputs.recall.size(); ++i) out += (i == 0 ? " " : "; ") + single_line(inputs.recall[i]);
+  if (inputs.recall.empty()) out += " none";
+  out += "\n";
   out += "Actions:";
   for (std::size_t i = 0; i < inputs.actions.size(); ++i) out += (i == 0 ? " " : ", ") + inputs.actions[i];
   out += "\nAction:";

@@ -8,11 +8,13 @@
 //   - reflection: <text>
 //   Constraints:
 //   - <constraint line>
-//   Observation: pos (2,3); up: free; down: obstacle; left: wall; right: free; ...
+//   Observation: pos (2,3); up (2,2): free; down (2,4): obstacle; left (1,3): free; right: wall; ...
+//   Recall: treasure (4,1): 2 up, 2 right
 //   Actions: up, down, left, right
 //   Action:
 //
-// "Memory:" and "Constraints:" are followed by " none" on the same line when empty. Routes come first, then
+// "Memory:", "Constraints:" and "Recall:" are followed by " none" on the same line when empty; recall items
+// (agent/recall.hpp) are joined by "; ". Routes come first, then
 // facts, then reflections, each group capped by PromptLimits: routes are the successful trajectories, those of
 // the current task first, then the shortest, ties by age; facts are deduplicated, treasures first, then
 // obstacles, then walls, memory order within each; reflections are the newest, oldest first.
@@ -62,6 +64,7 @@ struct PromptInputs {
   MemoryDigest memory;
   std::vector<std::string> constraints;  // active unlearning constraints; may span several lines each
   std::vector<std::string> actions;      // the actions offered to the model
+  std::vector<std::string> recall;       // recall_items of the memory at the current step
 };
 
 // The prompt text (see the file comment). Deterministic: the same inputs give the same bytes. Multi-line

@@ -1,5 +1,7 @@
 #include "lethe/env/grid_geometry.hpp"
 
+#include <cstdlib>
+
 #include "lethe/env/error.hpp"
 
 namespace lethe::env {
@@ -77,6 +79,16 @@ Cell neighbour(Cell cell, Move move) {
       return {cell.x + 1, cell.y};
   }
   return cell;
+}
+
+std::string offset_text(Cell from, Cell to) {
+  const auto part = [](int distance, std::string_view negative, std::string_view positive) {
+    return std::to_string(std::abs(distance)) + " " + std::string(distance < 0 ? negative : positive);
+  };
+  std::string text;
+  if (to.y != from.y) text = part(to.y - from.y, "up", "down");
+  if (to.x != from.x) text += (text.empty() ? "" : ", ") + part(to.x - from.x, "left", "right");
+  return text.empty() ? std::string("here") : text;
 }
 
 }  // namespace lethe::env

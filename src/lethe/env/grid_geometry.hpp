@@ -34,4 +34,8 @@ std::optional<Move> parse_move(std::string_view name);  // exact, lower case
 std::vector<std::string> move_names();                  // the four names in kAllMoves order
 Cell neighbour(Cell cell, Move move);                   // may lie outside any grid
 
+// Where `to` lies from `from`, vertical part first (the order shortest paths break ties in): "2 up, 3 left",
+// "1 right", or "here". A policy can act on the first move it names without comparing coordinates.
+std::string offset_text(Cell from, Cell to);
+
 }  // namespace lethe::env

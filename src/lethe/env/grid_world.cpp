@@ -161,9 +161,11 @@ std::string GridWorld::observation_text() const {
   std::string text = "pos " + cell_key(position_);
   if (view_radius_ >= 1) {
     for (const Move move : kAllMoves) {
+      const Cell there = neighbour(position_, move);
       text += "; ";
       text += move_name(move);
-      text += ": " + describe(neighbour(position_, move));
+      if (layout_.contains(there)) text += " " + cell_key(there);
+      text += ": " + describe(there);
     }
   }
   if (view_radius_ >= 2) {
@@ -185,7 +187,7 @@ std::string GridWorld::observation_text() const {
     text += "; treasures collected: " + std::to_string(treasures_collected()) +
             "; treasures left: " + std::to_string(treasures_left());
   } else {
-    text += "; goal " + cell_key(goal_);
+    text += "; goal " + cell_key(goal_) + ": " + offset_text(position_, goal_);
   }
   return text;
 }

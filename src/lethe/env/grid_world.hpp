@@ -6,12 +6,14 @@
 // or when the step limit is reached.
 //
 // Observation text (stable; prompts show it and small models are trained on it), e.g. with radius 1:
-//   pos (2,3); up: free; down: obstacle; left: wall; right: treasure; treasures collected: 1; treasures left: 2
+//   pos (2,0); up: wall; down (2,1): obstacle; left (1,0): free; right (3,0): treasure; treasures collected: 1;
+//   treasures left: 2
 // Each of the four neighbours is "wall" (outside the grid), "obstacle", "treasure" (not yet collected) or
-// "free". With radius r >= 2, "; also in view: treasure (4,5), obstacle (3,1)" lists, row by row, the obstacles
-// and uncollected treasures within Manhattan distance r other than the four neighbours ("none" if there are
-// none). A goto episode ends with "; goal (x,y)" instead of the treasure counts. Treasures out of view are never
-// revealed.
+// "free"; those inside the grid carry their cell, so a constraint naming a cell can be matched to a move. With
+// radius r >= 2, "; also in view: treasure (4,5), obstacle (3,1)" lists, row by row, the obstacles and
+// uncollected treasures within Manhattan distance r other than the four neighbours ("none" if there are none).
+// A goto episode ends with "; goal (x,y): 2 up, 1 left" (offset_text) instead of the treasure counts. Treasures
+// out of view are never revealed.
 #pragma once
 
 #include <vector>

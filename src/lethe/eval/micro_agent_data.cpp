@@ -11,6 +11,7 @@
 
 #include "lethe/agent/erasure.hpp"
 #include "lethe/agent/grid_agent.hpp"
+#include "lethe/agent/recall.hpp"
 #include "lethe/env/grid_generator.hpp"
 #include "lethe/env/grid_paths.hpp"
 #include "lethe/env/grid_world.hpp"
@@ -126,11 +127,12 @@ bool collected(const env::GridWorld& world, env::Cell treasure, const std::vecto
   return std::find(visited.begin(), visited.end(), id) != visited.end();
 }
 
-std::string expert_action(const MicroScenario& scenario, const env::GridWorld& world, const Knowledge& knowledge,
-                          const agent::MemoryDigest& digest, const std::vector<env::StateId>& visited) {
+// The expert's move; `run` is the constraint it keeps (nullopt: none).
+std::string expert_action(const MicroScenario& scenario, const std::optional<unlearn::ForbiddenRun>& run,
+                          const env::GridWorld& world, const Knowledge& knowledge, const agent::MemoryDigest& digest,
+                          const std::vector<env::StateId>& visited) {
   const auto& layout = world.layout();
   const auto here = world.position();
-  const auto run = forbidden_run(scenario.constraint);
   const std::size_t progress = run ? run->progress(visited) : 0;
   const auto on_layout = [&](env::Cell c) { return layout.is_free(c); };
   std::optional<env::Move> move;
@@ -162,7 +164,8 @@ std::string expert_action(const MicroScenario& scenario, const env::GridWorld& w
     for (const auto m : env::kAllMoves) {
       auto next = env::neighbour(here, m);
       if (!layout.is_free(next)) next = here;
-      if (!run || run->advance(progress, env::state_id(layout, next)) != run->size()) return std::string(env::move_name(m));
+      if (!run || run->advance(progress, env::state_id(layout, next)) != run->size())
+        return std::string(env::move_name(m));
     }
     return "up";
   }
@@ -186,7 +189,7 @@ std::vector<env::Cell> free_cells(const env::GridLayout& layout) {
 
 // A constraint's request, phrased by `style` (variant: the NL phrasing), and the method's prompt lines.
 std::pair<ConstraintInfo, std::vector<std::string>> phrase(const unlearn::Request& base, const env::GridLayout& layout,
-                                                            const std::string& style, std::uint64_t variant) {
+                                                           const std::string& style, std::uint64_t variant) {
   ConstraintInfo info;
   info.style = style;
   auto request = base;
@@ -247,8 +250,8 @@ std::vector<env::GridLayout> micro_layouts(const MicroDataOptions& options, bool
   if (!held_out) return train;
   std::vector<env::GridLayout> test;
   for (std::uint64_t k = 0; static_cast<int>(test.size()) < options.heldout_layouts; ++k) {
-    auto layout = make(options.train_layouts + static_cast<int>(test.size()),
-                       mix(options.seed, kHeldOutSeedOffset + k));
+    auto layout =
+        make(options.train_layouts + static_cast<int>(test.size()), mix(options.seed, kHeldOutSeedOffset + k));
     if (train_grids.contains(env::render_ascii(layout))) continue;
     test.push_back(std::move(layout));
   }
@@ -298,7 +301,12 @@ std::vector<MicroScenario> micro_scenarios(const env::GridLayout& layout, const 
     for (int tries = 0; to == from && tries < 16; ++tries) to = random_cell();
     if (to == from) continue;
     const bool with_memory = k == 1;
-    out.push_back({layout, env::goto_task(layout, from, to), held_out_layout, with_memory ? memory : std::vector<agent::MemoryEntry>{}, {}, none,
+    out.push_back({layout,
+                   env::goto_task(layout, from, to),
+                   held_out_layout,
+                   with_memory ? memory : std::vector<agent::MemoryEntry>{},
+                   {},
+                   none,
                    with_memory ? "goto-memory" : "goto"});
   }
 
@@ -308,8 +316,9 @@ std::vector<MicroScenario> micro_scenarios(const env::GridLayout& layout, const 
     const auto variant = style == "nl" ? nl_variant(request.scenario, held_out_layout, rng) : 0;
     auto [info, lines] = phrase(request, layout, style, variant);
     const bool keep_memory = (rng() % 2) == 0 || task.kind == "collect";
-    out.push_back({layout, task, held_out_layout, keep_memory ? erased(memory, *info.request) : std::vector<agent::MemoryEntry>{},
-                   std::move(lines), std::move(info), kind});
+    out.push_back({layout, task, held_out_layout,
+                   keep_memory ? erased(memory, *info.request) : std::vector<agent::MemoryEntry>{}, std::move(lines),
+                   std::move(info), kind});
   };
 
   // A forgotten state on the shortest route of goto tasks.
@@ -370,12 +379,15 @@ MicroEpisode demonstrate(const MicroScenario& scenario, const MicroDataOptions& 
   const auto digest = agent::digest_memory(scenario.memory, scenario.layout.id(), scenario.task.id, options.limits);
   Knowledge knowledge{scenario.layout, {}};
   knowledge.observe(world.position(), options.view_radius);
+  const auto run = forbidden_run(scenario.constraint);
   episode.states.push_back(observation.state);
   while (!world.done()) {
     MicroStep step;
-    step.prompt = agent::build_prompt(
-        {scenario.task.description, observation.text, digest, scenario.constraints, world.admissible_actions()});
-    step.action = expert_action(scenario, world, knowledge, digest, episode.states);
+    step.prompt = agent::build_prompt({scenario.task.description, observation.text, digest, scenario.constraints,
+                                       world.admissible_actions(), agent::recall_items(digest, episode.states)});
+    step.action = expert_action(scenario, run, world, knowledge, digest, episode.states);
+    step.decisive =
+        run && step.action != expert_action(scenario, std::nullopt, world, knowledge, digest, episode.states);
     const auto result = world.step(step.action);
     episode.steps.push_back(std::move(step));
     observation = result.observation;
@@ -404,10 +416,13 @@ std::vector<MicroEpisode> micro_episodes(const MicroDataOptions& options, bool h
 }
 
 std::vector<train::SftRecord> sft_records(const std::vector<MicroEpisode>& episodes, std::uint64_t seed,
-                                          std::size_t max_records) {
+                                          std::size_t max_records, int decisive_repeats) {
   std::vector<train::SftRecord> records;
   for (const auto& episode : episodes) {
-    for (const auto& step : episode.steps) records.push_back({step.prompt, " " + step.action});
+    for (const auto& step : episode.steps) {
+      const int copies = step.decisive ? std::max(1, decisive_repeats) : 1;
+      for (int c = 0; c < copies; ++c) records.push_back({step.prompt, " " + step.action});
+    }
   }
   std::mt19937_64 rng(mix(seed, 0x5F7E));
   for (std::size_t i = records.size(); i > 1; --i) std::swap(records[i - 1], records[rng() % i]);

@@ -71,8 +71,9 @@ struct MicroScenario {
 };
 
 struct MicroStep {
-  std::string prompt;  // the user message GridAgent builds (the raw chat template sends it verbatim)
-  std::string action;  // the expert's action
+  std::string prompt;     // the user message GridAgent builds (the raw chat template sends it verbatim)
+  std::string action;     // the expert's action
+  bool decisive = false;  // the constraint changed the action: without it the expert would move otherwise
 };
 
 struct MicroEpisode {
@@ -104,9 +105,11 @@ bool violates(const unlearn::Request& request, const std::vector<env::StateId>& 
 std::vector<MicroEpisode> micro_episodes(const MicroDataOptions& options, bool held_out);
 
 // One SFT record per step: prompt = the rendered prompt text, completion = " " + action (tokenized in context, as
-// the choice scorer sees "<prompt>" then the action). Shuffled deterministically, at most max_records (0 = all).
+// the choice scorer sees "<prompt>" then the action). Decisive steps are repeated `decisive_repeats` times: they
+// are the only steps that teach obedience, about one per constrained episode. Shuffled deterministically, at most
+// max_records (0 = all).
 std::vector<train::SftRecord> sft_records(const std::vector<MicroEpisode>& episodes, std::uint64_t seed,
-                                          std::size_t max_records = 0);
+                                          std::size_t max_records = 0, int decisive_repeats = 1);
 
 void write_sft_jsonl(const std::filesystem::path& path, const std::vector<train::SftRecord>& records);
 
