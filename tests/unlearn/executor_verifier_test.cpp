@@ -99,14 +99,15 @@ TEST(Executor, WithACacheAttachedErasesTheCachedExchangesDerivedFromTheTarget) {
                         path);
   agent::GridAgent agent(cached, memory);
   env::GridWorld world(house());
-  agent.learn(world, {env::goto_task(house(), {0, 0}, {3, 0}), env::goto_task(house(), {0, 0}, {0, 2})}, 1);
+  // The first task's prompts never name (3,0), not even as a neighbour; the second's all do (its goal).
+  agent.learn(world, {env::goto_task(house(), {0, 0}, {0, 2}), env::goto_task(house(), {0, 0}, {3, 0})}, 1);
   const auto before = cached_requests(path);
-  const auto about_state = [](const std::string& r) { return mentions(r, "grid world 'house'", "(1,0)"); };
+  const auto about_state = [](const std::string& r) { return mentions(r, "grid world 'house'", "(3,0)"); };
   ASSERT_TRUE(std::any_of(before.begin(), before.end(), about_state));
 
   Executor executor(memory, agent);
   executor.attach_response_cache(&cached);
-  const auto execution = executor.execute(state_request(house(), {1, 0}), NlMethod(), house());
+  const auto execution = executor.execute(state_request(house(), {3, 0}), NlMethod(), house());
 
   const auto after = cached_requests(path);
   EXPECT_GT(execution.cached_exchanges_erased, 0u);
