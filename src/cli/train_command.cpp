@@ -106,6 +106,7 @@ struct MicroAgentArgs {
   std::optional<float> learning_rate;
   std::optional<float> prompt_loss;
   std::optional<int> train_layouts;
+  std::optional<int> decisive_repeats;
   int threads = 2;
   std::string eval_out;
   int eval_layouts = 0;
@@ -134,6 +135,7 @@ eval::MicroAgentConfig micro_config(const MicroAgentArgs& args) {
   if (args.learning_rate) config.learning_rate = *args.learning_rate;
   if (args.prompt_loss) config.prompt_loss_weight = *args.prompt_loss;
   if (args.train_layouts) config.data.train_layouts = *args.train_layouts;
+  if (args.decisive_repeats) config.decisive_repeats = *args.decisive_repeats;
   config.threads = args.threads;
   return config;
 }
@@ -221,6 +223,9 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--train-layouts", args.train_layouts, "Random layouts the demonstrations come from")
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--decisive-repeats", args.decisive_repeats,
+                 "Copies of each step where a constraint changes the expert's move (they teach obedience)")
+      ->check(CLI::PositiveNumber);
   cmd.add_option("--threads", args.threads, "CPU threads")->check(CLI::PositiveNumber);
   cmd.add_option("--recipe", args.recipe, "default, or tiny (seconds; for tests)");
   cmd.add_option("--layouts", args.eval_layouts, "Held-out layouts to evaluate on (0: the recipe's)")
@@ -257,8 +262,9 @@ void add_micro_agent(CLI::App& train_cmd) {
   add_micro_agent_options(*data_cmd, *data_args);
   data_cmd->callback([data_args, held_out] {
     const auto config = micro_config(*data_args);
-    const auto records =
-        eval::sft_records(eval::micro_episodes(config.data, *held_out), config.seed, *held_out ? 0 : config.examples);
+    const auto records = *held_out ? eval::sft_records(eval::micro_episodes(config.data, true), config.seed)
+                                   : eval::sft_records(eval::micro_episodes(config.data, false), config.seed,
+                                                       config.examples, config.decisive_repeats);
     eval::write_sft_jsonl(data_args->out, records);
     std::cout << fmt::format("wrote {} ({} demonstration steps)\n", data_args->out, records.size());
   });

@@ -80,6 +80,18 @@ TEST(TrainCli, MicroAgentDataWritesTheAgentsPromptsAndTheExpertsActions) {
     EXPECT_NE(line.find(R"("completion":" )"), std::string::npos) << line;
   }
   EXPECT_EQ(lines, 5);
+
+  // --decisive-repeats adds copies of the steps where a constraint changed the expert's move.
+  const auto steps_written = [&](const std::string& flags) {
+    const auto run = run_process(lethe("train micro-agent-data --recipe tiny --examples 100000 " + flags + " --out " +
+                                       shell_quote(out.string())));
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    const auto open = run.out.find(" (");
+    return open == std::string::npos ? 0L : std::stol(run.out.substr(open + 2));
+  };
+  const long plain = steps_written("");
+  EXPECT_GT(plain, 0L);
+  EXPECT_GT(steps_written("--decisive-repeats 3"), plain);
 }
 
 TEST(TrainCli, MalformedDataNamesTheLine) {

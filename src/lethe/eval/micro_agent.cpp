@@ -141,10 +141,10 @@ MicroAgentConfig default_micro_agent_config() {
   config.model.n_embd = 96;
   config.model.n_head = 4;
   config.model.n_head_kv = 4;
-  config.model.n_ctx = 704;
+  config.model.n_ctx = 896;
   config.model.seed = 1;
-  config.data.train_layouts = 600;
-  config.examples = 0;  // all of them (about 37,500 steps)
+  config.data.train_layouts = 400;
+  config.examples = 0;  // all of them (about 25,000 steps)
   config.batch_size = 2;
   config.pack_tokens = 1024;
   config.learning_rate = 3e-3f;
@@ -161,7 +161,7 @@ MicroAgentConfig tiny_micro_agent_config() {
   config.model.n_embd = 32;
   config.model.n_head = 2;
   config.model.n_head_kv = 2;
-  config.model.n_ctx = 512;
+  config.model.n_ctx = 1024;
   config.examples = 24;
   config.batch_size = 8;
   return config;
@@ -199,12 +199,15 @@ nlohmann::json to_json(const MicroAgentConfig& config) {
       {"learning_rate", config.learning_rate},
       {"cosine_decay", config.cosine_decay},
       {"prompt_loss_weight", config.prompt_loss_weight},
+      {"decisive_repeats", config.decisive_repeats},
       {"seed", config.seed},
       {"threads", config.threads}};
 }
 
 std::string config_hash(const MicroAgentConfig& config) {
   auto json = to_json(config);
+  // Recipes from before decisive repeats existed keep their hash.
+  if (config.decisive_repeats == 1) json.erase("decisive_repeats");
   json.erase("threads");
   return util::sha256_hex(json.dump()).substr(0, 16);
 }
@@ -226,7 +229,8 @@ MicroTrainResult train_micro_agent(const MicroAgentConfig& config, const std::fi
   if (config.data.train_layouts <= 0) throw std::invalid_argument("the recipe needs at least one training layout");
   MicroTrainResult result;
   const auto start = std::chrono::steady_clock::now();
-  const auto records = sft_records(micro_episodes(config.data, false), config.seed, config.examples);
+  const auto records =
+      sft_records(micro_episodes(config.data, false), config.seed, config.examples, config.decisive_repeats);
   auto model = train::init_model(config.model, vocab_path(config));
   const train::Tokenizer tokenizer(vocab_path(config));
   auto examples = train::sft_examples(tokenizer, records, model);

@@ -38,6 +38,7 @@ struct MicroAgentConfig {
   float learning_rate = 2e-3f;      // constant, or the peak when cosine_decay
   bool cosine_decay = false;        // warm-up over the first 2% of the steps, then cosine decay to a tenth
   float prompt_loss_weight = 0.0f;  // auxiliary next-token loss on the prompts (train::TrainOptions)
+  int decisive_repeats = 1;         // copies of each step a constraint decides (sft_records)
   std::uint64_t seed = 1;
   int threads = 2;  // not part of the hash
 };
