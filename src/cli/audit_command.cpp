@@ -4,11 +4,13 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
 #include "lethe/eval/audit.hpp"
 #include "llm_flags.hpp"
+#include "micro_agent_model.hpp"
 #include "progress_bar.hpp"
 
 namespace lethe::cli {
@@ -20,8 +22,8 @@ struct AuditArgs {
   std::string scenario = "state";
   std::string layouts;  // comma-separated; empty: house (and open for the environment scenario)
   std::string layout_dir = "data/gridworld";
-  std::string work_dir;  // empty: OUT/work
-  double temperature = 0.7;
+  std::string work_dir;               // empty: OUT/work
+  std::optional<double> temperature;  // default 0.7, or 1 for the micro agent
   std::string out;
   bool quiet = false;
 };
@@ -47,7 +49,7 @@ void run(AuditArgs& args) {
   } catch (const std::exception&) {
     throw std::runtime_error("unknown --scenario '" + args.scenario + "' (expected state|trajectory|environment)");
   }
-  if (!(args.temperature >= 0.0)) throw std::runtime_error("--temperature must not be negative");
+  if (args.temperature && !(*args.temperature >= 0.0)) throw std::runtime_error("--temperature must not be negative");
   if (args.config.scenario.agent.world.step_limit < 0) throw std::runtime_error("--step-limit must not be negative");
   auto& scenario = args.config.scenario;
   scenario.layout_names = split_names(args.layouts);
@@ -56,17 +58,20 @@ void run(AuditArgs& args) {
     if (scenario.scenario == unlearn::Scenario::environment) scenario.layout_names.push_back("open");
   }
   scenario.layout_dir = args.layout_dir;
-  scenario.work_dir = args.work_dir.empty() ? std::filesystem::path(args.out) / "work" : std::filesystem::path(args.work_dir);
-  scenario.agent.sampling.temperature = args.temperature;
+  scenario.work_dir =
+      args.work_dir.empty() ? std::filesystem::path(args.out) / "work" : std::filesystem::path(args.work_dir);
+  LlmFlags flags = args.llm;
+  flags.spec = agent_model_spec(flags.spec);
+  scenario.agent.sampling.temperature = args.temperature.value_or(0.7);
+  if (is_micro_agent(flags.spec)) use_micro_agent_prompt(flags, scenario.agent, args.temperature);
   eval::validate(args.config);
   // Layout files are read before the model loads, so a typo fails fast.
   (void)eval::load_scenario_layouts(scenario);
 
-  auto llm = args.llm.open();
+  auto llm = flags.open();
   StagedProgress progress("audit ", !args.quiet);
-  const auto results = eval::run_audit(args.config, *llm, [&](const eval::Progress& p) {
-    progress.update(p.stage, p.done, p.total);
-  });
+  const auto results =
+      eval::run_audit(args.config, *llm, [&](const eval::Progress& p) { progress.update(p.stage, p.done, p.total); });
   progress.finish();
   eval::write_audit(results, args.out);
   std::cout << eval::audit_summary(results) << "\n";
@@ -79,9 +84,11 @@ void run(AuditArgs& args) {
 
 void register_audit(CLI::App& app) {
   auto args = std::make_shared<AuditArgs>();
-  auto* cmd = app.add_subcommand("audit", "Audit an unlearned GridWorld agent: membership inference, environment "
-                                          "reconstruction and KL divergence to a never-exposed agent");
-  args->llm.add_to(*cmd);
+  auto* cmd = app.add_subcommand("audit",
+                                 "Audit an unlearned GridWorld agent: membership inference, environment "
+                                 "reconstruction and KL divergence to a never-exposed agent. Without "
+                                 "--llm: the committed micro agent model (models/micro-agent.gguf)");
+  args->llm.add_to(*cmd, /*spec_required=*/false);
   auto& c = args->config;
   cmd->add_option("--scenario", args->scenario, "What is forgotten: state|trajectory|environment (default state)");
   cmd->add_option("--method", c.scenario.method, "Unlearning method: nl|code|example|hard")->required();
@@ -96,7 +103,8 @@ void register_audit(CLI::App& app) {
   cmd->add_option("--episodes", c.scenario.episodes, "Learning rounds of the original agent (default 2)");
   cmd->add_option("--step-limit", c.scenario.agent.world.step_limit,
                   "Steps per episode before it ends unsuccessfully (0: 4 x (width + height))");
-  cmd->add_option("--temperature", args->temperature, "Agent sampling temperature (default 0.7; probes need > 0)");
+  cmd->add_option("--temperature", args->temperature,
+                  "Agent sampling temperature (default 0.7, 1 for the micro agent; probes need > 0)");
   cmd->add_option("--alpha", c.alpha, "Significance level of the adversary (default 0.05)");
   cmd->add_option("--exploration", c.exploration, "Exploration tasks per layout for reconstruction (default 6)");
   cmd->add_option("--kl-points", c.kl_points, "Probe states per target for the KL (0: all; default 24)");

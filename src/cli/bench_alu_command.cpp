@@ -4,11 +4,11 @@
 #include <iostream>
 #include <memory>
 
+#include "alu_bench_options.hpp"
 #include "commands.hpp"
 #include "lethe/attack/question_attack.hpp"
 #include "lethe/eval/alu_bench.hpp"
 #include "lethe/eval/alu_datasets.hpp"
-#include "alu_bench_options.hpp"
 #include "llm_flags.hpp"
 #include "progress_bar.hpp"
 

@@ -3,10 +3,10 @@
 #include <iostream>
 #include <memory>
 
+#include "alu_bench_options.hpp"
 #include "commands.hpp"
 #include "lethe/eval/alu_bench.hpp"
 #include "lethe/eval/alu_scale_bench.hpp"
-#include "alu_bench_options.hpp"
 #include "llm_flags.hpp"
 #include "progress_bar.hpp"
 

@@ -4,11 +4,13 @@
 #include <cctype>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
 #include "lethe/eval/gridworld_bench.hpp"
 #include "llm_flags.hpp"
+#include "micro_agent_model.hpp"
 #include "progress_bar.hpp"
 
 namespace lethe::cli {
@@ -28,7 +30,7 @@ struct BenchGridworldArgs {
   std::size_t goto_tasks = 2;
   std::size_t unlearning_tasks = 2;
   int attempts = 5;
-  double temperature = 0.0;
+  std::optional<double> temperature;  // default 0, or 1 for the micro agent
   int step_limit = 0;
   std::string out;
   bool quiet = false;
@@ -77,7 +79,7 @@ eval::ScenarioConfig scenario_config(const BenchGridworldArgs& args) {
   config.goto_tasks = args.goto_tasks;
   config.max_unlearning_tasks = args.unlearning_tasks;
   config.max_attempts = args.attempts;
-  config.agent.sampling.temperature = args.temperature;
+  config.agent.sampling.temperature = args.temperature.value_or(0.0);
   config.agent.world.step_limit = args.step_limit;
   config.work_dir = std::filesystem::path(args.out) / "memory";
   try {
@@ -90,7 +92,7 @@ eval::ScenarioConfig scenario_config(const BenchGridworldArgs& args) {
 
 void run_bench_gridworld(const BenchGridworldArgs& args) {
   // Everything that needs no model is checked before the model loads.
-  const auto config = scenario_config(args);
+  auto config = scenario_config(args);
   const auto layouts = eval::load_scenario_layouts(config);
   eval::choose_requests(config, layouts);  // throws when --targets asks for more than the layouts allow
   eval::ensure_writable_directory(args.out);
@@ -98,13 +100,14 @@ void run_bench_gridworld(const BenchGridworldArgs& args) {
   // The agent's prompts (task, memory digest, constraints, observation) run past the 512-token context of small
   // models; unless --context says otherwise every sequence gets room for them.
   LlmFlags flags = args.llm;
+  flags.spec = agent_model_spec(flags.spec);
   if (flags.options.context == 0) flags.options.context = kAgentContext;
+  if (is_micro_agent(flags.spec)) use_micro_agent_prompt(flags, config.agent, args.temperature);
   auto llm = flags.open();
   std::cerr << "model: " << llm->describe() << "\n";
   StagedProgress progress("gridworld ", !args.quiet);
-  const auto result = eval::run_gridworld_bench(config, *llm, args.llm.spec, args.out, [&](const eval::Progress& p) {
-    progress.update(p.stage, p.done, p.total);
-  });
+  const auto result = eval::run_gridworld_bench(
+      config, *llm, flags.spec, args.out, [&](const eval::Progress& p) { progress.update(p.stage, p.done, p.total); });
   progress.finish();
   std::cout << eval::gridworld_report_markdown(result.results);
   std::cout << "\nwrote " << result.results_path.string() << ", " << result.report_path.string();
@@ -122,8 +125,9 @@ void register_bench_gridworld(CLI::App& bench) {
       "Agent unlearning on GridWorld: an LLM agent learns layouts into its memory, forgets states, routes or whole "
       "layouts with one method, and is compared with itself before unlearning and with a reference agent that "
       "never saw the targets. Writes results.json, report.md and visitation heatmaps (SVG). --context defaults to "
-      "2048 here: the agent's prompts need it.");
-  args->llm.add_to(*cmd);
+      "2048 here: the agent's prompts need it. Without --llm: the committed micro agent model "
+      "(models/micro-agent.gguf, from the repository root) in the prompt set-up it was trained for, temperature 1.");
+  args->llm.add_to(*cmd, /*spec_required=*/false);
   cmd->add_option("--scenario", args->scenario, "What to forget: state, trajectory (3 cells) or environment")
       ->capture_default_str();
   cmd->add_option("--method", args->method,
@@ -153,9 +157,9 @@ void register_bench_gridworld(CLI::App& bench) {
   cmd->add_option("--attempts", args->attempts, "Verification attempts per target (the paper uses 5)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--temperature", args->temperature, "Sampling temperature of the agent's moves")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  cmd->add_option("--temperature", args->temperature,
+                  "Sampling temperature of the agent's moves (default 0; 1 for the micro agent)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--step-limit", args->step_limit, "Actions per episode (0: 4 x (width + height))")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

@@ -15,13 +15,13 @@
 #include "lethe/eval/gridworld_bench.hpp"
 #include "lethe/eval/micro_agent.hpp"
 #include "llm_flags.hpp"
+#include "micro_agent_model.hpp"
 #include "progress_bar.hpp"
 
 namespace lethe::cli {
 
 namespace {
 
-constexpr const char* kMicroAgentModel = "models/micro-agent.gguf";
 constexpr const char* kFixtureModel = "../shared/models/stories260Ktok512.gguf";
 constexpr int kFixtureStepLimit = 24;
 
@@ -43,23 +43,16 @@ std::string demo_model_spec(const std::string& given) {
     }
     return std::string("gguf:") + model;
   }
-  for (const char* model : {kMicroAgentModel, kFixtureModel}) {
-    if (std::filesystem::exists(model)) return std::string("gguf:") + model;
-  }
+  if (std::filesystem::exists(kMicroAgentModel)) return micro_agent_spec();
+  if (std::filesystem::exists(kFixtureModel)) return std::string("gguf:") + kFixtureModel;
   throw std::runtime_error(std::string("no model given, and neither ") + kMicroAgentModel + " nor the fixture " +
                            kFixtureModel + " is here; pass --llm SPEC, or set LETHE_LLM or LETHE_DEMO_MODEL");
 }
 
-bool is_micro_agent(const std::string& spec) { return spec == std::string("gguf:") + kMicroAgentModel; }
-
-// The micro agent knows one prompt format (no chat template), its memory digest limits and its kind of layout.
+// The micro agent's prompt set-up, on the kind of layout it was trained on.
 void use_micro_agent_setup(LlmFlags& flags, eval::ScenarioConfig& config) {
   const auto data = eval::default_micro_agent_config().data;
-  if (flags.options.chat_template.empty()) flags.options.chat_template = "raw";
-  config.agent.limits = data.limits;
-  // It sees no history: greedy, it repeats the same move in the same place and loops; sampling breaks the loops.
-  config.agent.sampling.temperature = 1.0;
-  config.agent.world.view_radius = data.view_radius;
+  use_micro_agent_prompt(flags, config.agent, std::nullopt);
   config.layout_names.clear();
   config.generated_layouts = 1;
   config.generator.width = data.width;
@@ -104,7 +97,7 @@ void run_demo(const DemoArgs& args) {
   LlmFlags flags = args.llm;
   flags.spec = demo_model_spec(flags.spec);
   // The agent's prompts run past the fixture's 512-token training context (see bench gridworld), and past the
-  // micro agent's 704 now and then.
+  // micro agent's 896 now and then.
   if (flags.options.context == 0) flags.options.context = 2048;
   const bool micro_agent = is_micro_agent(flags.spec);
 

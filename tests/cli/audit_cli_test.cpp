@@ -33,14 +33,15 @@ TEST(AuditCli, HardStateAuditEndToEndWithTheFixture) {
   const auto r = run_process(lethe("audit --quiet " + fixture() + "--scenario state --method hard --layouts " +
                                    shell_quote(ring_layout(dir).string()) +
                                    " --pairs 2 --runs 2 --episodes 1 --exploration 1 --kl-points 3 --step-limit 8 "
-                                   "--seed 1 --out " + shell_quote(out.string())));
+                                   "--seed 1 --out " +
+                                   shell_quote(out.string())));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Audit of the hard unlearning method on 1 forgotten state"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("results.json"), std::string::npos);
   std::ifstream in(out / "results.json");
   const auto results = nlohmann::json::parse(in);
-  for (const char* key : {"traverse_prob", "adversary_accuracy", "p_values", "reconstruction_rate", "kl_mean",
-                          "kl_max", "usage", "config", "llm"}) {
+  for (const char* key : {"traverse_prob", "adversary_accuracy", "p_values", "reconstruction_rate", "kl_mean", "kl_max",
+                          "usage", "config", "llm"}) {
     EXPECT_TRUE(results.contains(key)) << key;
   }
   for (const char* who : {"pre", "unlearned", "unseen"}) {
@@ -83,6 +84,14 @@ TEST(AuditCli, BadInputGivesOneClearErrorAndExitOne) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
   }
   EXPECT_FALSE(std::filesystem::exists(dir / "out" / "results.json"));
+}
+
+TEST(AuditCli, WithoutAModelSaysHowToGiveOne) {
+  const auto dir = test::scratch_dir("audit_cli_no_model");
+  const auto r = run_process("cd " + shell_quote(dir.string()) + " && LETHE_LLM= " +
+                             lethe("audit --method nl --out " + shell_quote((dir / "out").string())));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("pass --llm SPEC or set LETHE_LLM"), std::string::npos) << r.err;
 }
 
 TEST(AuditCli, MissingRequiredFlagsIsAUsageError) {

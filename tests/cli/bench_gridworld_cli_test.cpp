@@ -18,10 +18,10 @@ std::string lethe(const std::string& args) { return shell_quote(test::cli_binary
 
 std::string fixture() { return "--llm " + shell_quote("gguf:" + test::stories_model()) + " --no-cache "; }
 
-// The repository's data/gridworld (this file is <repo>/tests/cli/...).
-std::string layout_dir() {
-  return (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "data" / "gridworld").string();
-}
+// The repository (this file is <repo>/tests/cli/...).
+std::filesystem::path repository() { return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path(); }
+
+std::string layout_dir() { return (repository() / "data" / "gridworld").string(); }
 
 TEST(BenchGridworldCli, HardStateUnlearningEndToEndWithTheFixture) {
   const auto out = test::scratch_dir("bench_gridworld_cli") / "run";
@@ -46,6 +46,32 @@ TEST(BenchGridworldCli, HardStateUnlearningEndToEndWithTheFixture) {
   for (const char* name : {"report.md", "heatmap_before.svg", "heatmap_after.svg", "heatmap_reference.svg"}) {
     EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
   }
+}
+
+// Without --llm, from the repository root: the committed micro agent, in the prompt set-up it was trained for.
+TEST(BenchGridworldCli, DefaultsToTheCommittedMicroAgentModel) {
+  const auto out = test::scratch_dir("bench_gridworld_cli_micro");
+  const auto r = run_process("cd " + shell_quote(repository().string()) + " && LETHE_LLM= " +
+                             lethe("bench gridworld --quiet --no-cache --scenario state --method hard --layouts 1 "
+                                   "--episodes 1 --goto-tasks 1 --unlearning-tasks 1 --attempts 1 --seed 2 --out " +
+                                   shell_quote(out.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(out / "results.json");
+  const auto results = nlohmann::json::parse(in);
+  const auto describe = results.at("llm").at("describe").get<std::string>();
+  EXPECT_NE(describe.find("micro-agent.gguf"), std::string::npos) << describe;
+  EXPECT_NE(describe.find("template raw"), std::string::npos) << describe;
+  EXPECT_DOUBLE_EQ(results.at("unlearn_efficacy").get<double>(), 1.0);
+}
+
+TEST(BenchGridworldCli, WithoutAModelSaysHowToGiveOne) {
+  const auto dir = test::scratch_dir("bench_gridworld_cli_no_model");
+  const auto r = run_process(
+      "cd " + shell_quote(dir.string()) + " && LETHE_LLM= " +
+      lethe("bench gridworld --quiet --method hard --layouts 1 --out " + shell_quote((dir / "out").string())));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("pass --llm SPEC or set LETHE_LLM"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("models/micro-agent.gguf"), std::string::npos) << r.err;
 }
 
 TEST(BenchGridworldCli, NamedLayoutsAndNoneMethodWork) {
