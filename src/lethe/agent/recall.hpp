@@ -8,9 +8,13 @@
 #include <vector>
 
 #include "lethe/agent/prompt_builder.hpp"
+#include "lethe/env/grid_geometry.hpp"
 #include "lethe/env/state_id.hpp"
 
 namespace lethe::agent {
+
+// The cells of the digest's "fact: treasure at (x,y)" lines, in digest order.
+std::vector<env::Cell> remembered_treasures(const MemoryDigest& digest);
 
 // `episode_states`: the states of the episode so far, the current one last (empty: nothing to recall).
 std::vector<std::string> recall_items(const MemoryDigest& digest, const std::vector<env::StateId>& episode_states);

@@ -112,16 +112,6 @@ std::optional<unlearn::ForbiddenRun> forbidden_run(const ConstraintInfo& constra
   return unlearn::ForbiddenRun(constraint.request->states);
 }
 
-// The treasures the digest's facts name, in digest order.
-std::vector<env::Cell> remembered_treasures(const agent::MemoryDigest& digest) {
-  std::vector<env::Cell> cells;
-  const std::string prefix = "fact: treasure at ";
-  for (const auto& line : digest.facts) {
-    if (line.rfind(prefix, 0) == 0) cells.push_back(env::parse_cell_key(line.substr(prefix.size())));
-  }
-  return cells;
-}
-
 bool collected(const env::GridWorld& world, env::Cell treasure, const std::vector<env::StateId>& visited) {
   const auto id = env::state_id(world.layout(), treasure);
   return std::find(visited.begin(), visited.end(), id) != visited.end();
@@ -141,7 +131,7 @@ std::string expert_action(const MicroScenario& scenario, const std::optional<unl
     move = first_move(layout, here, progress, run, on_layout, [&](env::Cell c) { return c == goal; });
   } else {
     // Remembered treasures, in the order the digest lists them.
-    for (const auto treasure : remembered_treasures(digest)) {
+    for (const auto treasure : agent::remembered_treasures(digest)) {
       if (layout.treasure_index(treasure) < 0 || collected(world, treasure, visited)) continue;
       move = first_move(layout, here, progress, run, on_layout, [&](env::Cell c) { return c == treasure; });
       if (move) break;
