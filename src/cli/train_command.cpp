@@ -107,6 +107,7 @@ struct MicroAgentArgs {
   std::optional<float> prompt_loss;
   std::optional<int> train_layouts;
   std::optional<int> decisive_repeats;
+  std::optional<int> drills;
   int threads = 2;
   std::string eval_out;
   int eval_layouts = 0;
@@ -136,6 +137,7 @@ eval::MicroAgentConfig micro_config(const MicroAgentArgs& args) {
   if (args.prompt_loss) config.prompt_loss_weight = *args.prompt_loss;
   if (args.train_layouts) config.data.train_layouts = *args.train_layouts;
   if (args.decisive_repeats) config.decisive_repeats = *args.decisive_repeats;
+  if (args.drills) config.data.drills = *args.drills;
   config.threads = args.threads;
   return config;
 }
@@ -226,6 +228,9 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
   cmd.add_option("--decisive-repeats", args.decisive_repeats,
                  "Copies of each step where a constraint changes the expert's move (they teach obedience)")
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--drills", args.drills,
+                 "Constraint drills per layout: goto tasks starting where the constraint changes the first move")
+      ->check(CLI::NonNegativeNumber);
   cmd.add_option("--threads", args.threads, "CPU threads")->check(CLI::PositiveNumber);
   cmd.add_option("--recipe", args.recipe, "default, or tiny (seconds; for tests)");
   cmd.add_option("--layouts", args.eval_layouts, "Held-out layouts to evaluate on (0: the recipe's)")

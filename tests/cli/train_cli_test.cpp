@@ -92,6 +92,9 @@ TEST(TrainCli, MicroAgentDataWritesTheAgentsPromptsAndTheExpertsActions) {
   const long plain = steps_written("");
   EXPECT_GT(plain, 0L);
   EXPECT_GT(steps_written("--decisive-repeats 3"), plain);
+  // --drills sets the constraint drills per layout (the tiny recipe has one; each adds one step).
+  EXPECT_LT(steps_written("--drills 0"), plain);
+  EXPECT_GT(steps_written("--drills 4"), plain);
 }
 
 TEST(TrainCli, MalformedDataNamesTheLine) {

@@ -182,6 +182,44 @@ TEST(MicroAgentData, DecisiveStepsAreWhereTheConstraintChangesTheMoveAndCanBeRep
   EXPECT_EQ(sft_records(episodes, 1, 0, 3).size(), steps + 2 * decisive);
 }
 
+TEST(MicroAgentData, DrillsPutTheConstraintWhereTheFirstMoveWouldBreakIt) {
+  auto options = small_options(8, 1);
+  options.drills = 6;
+  std::size_t drills = 0;
+  std::size_t decisive = 0;
+  std::vector<std::string> other_prompts;
+  for (const auto& episode : micro_episodes(options, false)) {
+    if (episode.scenario.kind != kDrillKind) {
+      for (const auto& step : episode.steps) other_prompts.push_back(step.prompt);
+      continue;
+    }
+    ++drills;
+    ASSERT_EQ(episode.steps.size(), 1u) << "a drill demonstrates its first step only";
+    ASSERT_EQ(episode.scenario.task.kind, "goto");
+    const auto& request = *episode.scenario.constraint.request;
+    ASSERT_NE(request.scenario, unlearn::Scenario::environment);
+    const auto& layout = episode.scenario.layout;
+    const auto from = env::cell_from_json(episode.scenario.task.params.at("from"), "t", "from");
+    const auto forbidden = env::cell_from_state_id(layout, request.states.back());
+    EXPECT_EQ(std::abs(forbidden.x - from.x) + std::abs(forbidden.y - from.y), 1) << request.describe();
+    EXPECT_FALSE(violates(request, episode.states)) << request.describe();
+    decisive += episode.steps.front().decisive ? 1 : 0;
+  }
+  EXPECT_GE(drills, 8u * 5);
+  EXPECT_LE(drills, 8u * 6);
+  // Most drills change the expert's move; the controls (about a quarter) forbid a neighbour it does not take.
+  EXPECT_GT(decisive, drills / 2);
+  EXPECT_LT(decisive, drills);
+
+  // The drills come on top of the other scenarios, which stay exactly as without them.
+  options.drills = 0;
+  std::vector<std::string> without;
+  for (const auto& episode : micro_episodes(options, false)) {
+    for (const auto& step : episode.steps) without.push_back(step.prompt);
+  }
+  EXPECT_EQ(other_prompts, without);
+}
+
 TEST(MicroAgentData, RecordsAreDeterministicAndReadableByTheTrainer) {
   const auto options = small_options(3, 1);
   const auto a = sft_records(micro_episodes(options, false), 3, 50);

@@ -40,6 +40,9 @@ TEST(MicroAgent, ConfigHashNamesTheRecipeNotTheThreads) {
   b.examples += 1;
   EXPECT_NE(config_hash(a), config_hash(b));
   EXPECT_NE(config_hash(default_micro_agent_config()), config_hash(tiny_micro_agent_config()));
+  auto c = a;
+  c.data.drills += 1;
+  EXPECT_NE(config_hash(a), config_hash(c));
   EXPECT_EQ(config_hash(a).size(), 16u);
   EXPECT_NE(cached_model_path(a).string().find("models/micro-agent-" + config_hash(a) + ".gguf"), std::string::npos);
 }
@@ -87,6 +90,13 @@ TEST(MicroAgent, TinyRecipeTrainsAModelThatLlamaCppRunsAndEvaluates) {
   EXPECT_TRUE(evaluation.at("memory").contains("collect_with_memory"));
   EXPECT_GT(evaluation.at("obedience").at("seen_phrasings").at("episodes").get<int>(), 0);
   EXPECT_GT(evaluation.at("obedience").at("held_out_phrasings").at("episodes").get<int>(), 0);
+  // Drills: their first step scored against the expert, then one episode each in the phrasing drawn for it.
+  const auto drill_kind = std::string(kDrillKind);
+  const int drill_steps = evaluation.at("action_accuracy_heldout").at("by_kind").at(drill_kind).at("steps").get<int>();
+  EXPECT_GT(drill_steps, 0);
+  const auto& drill_episodes = evaluation.at("episodes").at("by_kind").at(drill_kind);
+  EXPECT_EQ(drill_episodes.at("episodes").get<int>(), drill_steps);
+  EXPECT_TRUE(drill_episodes.contains("obedience_rate"));
   const auto report = micro_agent_report(evaluation);
   EXPECT_NE(report.find("Action accuracy"), std::string::npos);
   EXPECT_NE(report.find("held-out phrasings"), std::string::npos);

@@ -157,6 +157,7 @@ MicroAgentConfig tiny_micro_agent_config() {
   MicroAgentConfig config;
   config.data.train_layouts = 4;
   config.data.heldout_layouts = 2;
+  config.data.drills = 1;
   config.model.n_layer = 1;
   config.model.n_embd = 32;
   config.model.n_head = 2;
@@ -180,6 +181,7 @@ nlohmann::json to_json(const MicroAgentConfig& config) {
         {"obstacle_density", d.obstacle_density},
         {"treasures", d.treasures},
         {"view_radius", d.view_radius},
+        {"drills", d.drills},
         {"limits", {{"routes", d.limits.routes}, {"facts", d.limits.facts}, {"reflections", d.limits.reflections}}}}},
       {"model",
        {{"n_layer", m.n_layer},
@@ -206,8 +208,9 @@ nlohmann::json to_json(const MicroAgentConfig& config) {
 
 std::string config_hash(const MicroAgentConfig& config) {
   auto json = to_json(config);
-  // Recipes from before decisive repeats existed keep their hash.
+  // Recipes from before decisive repeats and drills existed keep their hash.
   if (config.decisive_repeats == 1) json.erase("decisive_repeats");
+  if (config.data.drills == 0) json["data"].erase("drills");
   json.erase("threads");
   return util::sha256_hex(json.dump()).substr(0, 16);
 }
@@ -334,7 +337,8 @@ nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const Mic
   std::vector<MicroScenario> runs;
   for (const auto& episode : heldout_episodes) {
     if (episode.scenario.constraint.request &&
-        episode.scenario.constraint.request->scenario != unlearn::Scenario::environment) {
+        episode.scenario.constraint.request->scenario != unlearn::Scenario::environment &&
+        episode.scenario.kind != kDrillKind) {
       for (auto& phrased : rephrasings(episode.scenario)) runs.push_back(std::move(phrased));
     } else {
       runs.push_back(episode.scenario);
@@ -344,6 +348,7 @@ nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const Mic
   Tally seen, held, random_constrained;
   std::map<std::string, Tally> expert_by_kind;
   for (const auto& episode : heldout_episodes) {
+    if (episode.scenario.kind == kDrillKind) continue;  // only its first step was demonstrated
     std::optional<bool> violated;
     if (episode.scenario.constraint.request &&
         episode.scenario.constraint.request->scenario != unlearn::Scenario::environment) {
@@ -367,7 +372,8 @@ nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const Mic
     by_kind[scenario.kind].add(outcome.success, outcome.steps, violated);
     const auto [random_success, random_violated] = random_episode(scenario, data, rng);
     random_by_kind[scenario.kind].add(random_success, 0, random_violated);
-    if (violated) {
+    // Drills keep their one drawn phrasing; the phrasing tallies stay comparable across recipes without them.
+    if (violated && scenario.kind != kDrillKind) {
       by_phrasing[scenario.constraint.phrasing].add(outcome.success, outcome.steps, violated);
       (scenario.constraint.held_out_phrasing ? held : seen).add(outcome.success, outcome.steps, violated);
     }

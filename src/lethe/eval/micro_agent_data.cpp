@@ -218,6 +218,61 @@ std::vector<agent::MemoryEntry> erased(std::vector<agent::MemoryEntry> memory, c
   return memory;
 }
 
+// A scenario of `task` under the request, phrased in a style drawn from `rng` (NL most often), with the memory erasure
+// leaves, or none (collect tasks always keep it).
+MicroScenario constrained_scenario(const env::GridLayout& layout, const std::vector<agent::MemoryEntry>& memory,
+                                   bool held_out_layout, const unlearn::Request& request, const env::Task& task,
+                                   const std::string& kind, std::mt19937_64& rng) {
+  static const std::vector<std::string> styles{"nl", "nl", "code", "example"};
+  const auto& style = styles[rng() % styles.size()];
+  const auto variant = style == "nl" ? nl_variant(request.scenario, held_out_layout, rng) : 0;
+  auto [info, lines] = phrase(request, layout, style, variant);
+  const bool keep_memory = (rng() % 2) == 0 || task.kind == "collect";
+  return {layout,
+          task,
+          held_out_layout,
+          keep_memory ? erased(memory, *info.request) : std::vector<agent::MemoryEntry>{},
+          std::move(lines),
+          std::move(info),
+          kind};
+}
+
+// Constraint drills (see kDrillKind): goto tasks whose forbidden state or route lies right in front of the start.
+void add_drills(const env::GridLayout& layout, const MicroDataOptions& options, bool held_out_layout,
+                std::uint64_t salt, const std::vector<agent::MemoryEntry>& memory, std::vector<MicroScenario>& out) {
+  std::mt19937_64 rng(mix(options.seed ^ 0xD2177ULL, salt));
+  const auto cells = free_cells(layout);
+  const auto free = [&](env::Cell c) { return layout.is_free(c); };
+  int made = 0;
+  for (int attempt = 0; made < options.drills && attempt < options.drills * 16; ++attempt) {
+    const auto from = cells[rng() % cells.size()];
+    const auto to = cells[rng() % cells.size()];
+    const auto move = first_move(layout, from, 0, std::nullopt, free, [&](env::Cell c) { return c == to; });
+    if (!move) continue;
+    auto forbidden = env::neighbour(from, *move);
+    if (rng() % 4 == 0) {
+      // A control: another free neighbour is forbidden, and the expert's move stays the same.
+      std::vector<env::Cell> others;
+      for (const auto m : env::kAllMoves) {
+        const auto cell = env::neighbour(from, m);
+        if (m != *move && layout.contains(cell) && layout.is_free(cell)) others.push_back(cell);
+      }
+      if (others.empty()) continue;
+      forbidden = others[rng() % others.size()];
+    }
+    const bool state = rng() % 2 == 0;
+    if (state && (forbidden == to || layout.treasure_index(forbidden) >= 0)) continue;
+    const auto request =
+        state ? unlearn::state_request(layout, forbidden) : unlearn::trajectory_request(layout, {from, forbidden});
+    const unlearn::ForbiddenRun run(request.states);
+    const auto progress = run.progress({env::state_id(layout, from)});
+    if (!first_move(layout, from, progress, run, free, [&](env::Cell c) { return c == to; })) continue;
+    out.push_back(constrained_scenario(layout, memory, held_out_layout, request, env::goto_task(layout, from, to),
+                                       std::string(kDrillKind), rng));
+    ++made;
+  }
+}
+
 }  // namespace
 
 std::vector<env::GridLayout> micro_layouts(const MicroDataOptions& options, bool held_out) {
@@ -300,15 +355,8 @@ std::vector<MicroScenario> micro_scenarios(const env::GridLayout& layout, const 
                    with_memory ? "goto-memory" : "goto"});
   }
 
-  static const std::vector<std::string> styles{"nl", "nl", "code", "example"};
   const auto add_constraint = [&](const unlearn::Request& request, const env::Task& task, const std::string& kind) {
-    const auto& style = styles[rng() % styles.size()];
-    const auto variant = style == "nl" ? nl_variant(request.scenario, held_out_layout, rng) : 0;
-    auto [info, lines] = phrase(request, layout, style, variant);
-    const bool keep_memory = (rng() % 2) == 0 || task.kind == "collect";
-    out.push_back({layout, task, held_out_layout,
-                   keep_memory ? erased(memory, *info.request) : std::vector<agent::MemoryEntry>{}, std::move(lines),
-                   std::move(info), kind});
+    out.push_back(constrained_scenario(layout, memory, held_out_layout, request, task, kind, rng));
   };
 
   // A forgotten state on the shortest route of goto tasks.
@@ -359,6 +407,7 @@ std::vector<MicroScenario> micro_scenarios(const env::GridLayout& layout, const 
     auto [info, lines] = phrase(request, layout, style, variant);
     out.push_back({layout, collect, held_out_layout, {}, std::move(lines), std::move(info), "forget-environment"});
   }
+  add_drills(layout, options, held_out_layout, salt, memory, out);
   return out;
 }
 
@@ -384,6 +433,7 @@ MicroEpisode demonstrate(const MicroScenario& scenario, const MicroDataOptions& 
     episode.states.push_back(observation.state);
     knowledge.observe(world.position(), options.view_radius);
     episode.success = result.success;
+    if (scenario.kind == kDrillKind) break;
   }
   return episode;
 }

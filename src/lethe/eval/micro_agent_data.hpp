@@ -15,6 +15,11 @@
 //    or a cell on the remembered collect route; the memory is what erasure leaves (agent::matches). The expert
 //    never enters a forbidden state nor completes a forbidden trajectory.
 //  - forget the environment: memory erased, the environment lines of a method; the expert explores.
+//  - constraint drills (MicroDataOptions::drills per layout, kind kDrillKind): a goto task that starts right where
+//    the constraint bites. The forbidden state is the cell the expert's first move would enter, or the forbidden
+//    route is that move; a quarter are controls forbidding another neighbour, which leaves the move as it was. Only
+//    their first step is demonstrated. In the other constrained scenarios about one step per episode depends on
+//    the constraint, too few for a small model to learn to read it.
 //
 // Held out: whole layouts (a disjoint set of generator seeds) and constraint phrasings (NL variants
 // kHeldOutStateVariant / kHeldOutTrajectoryVariant / kHeldOutEnvironmentVariant never appear in training data).
@@ -24,6 +29,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lethe/agent/memory_entry.hpp"
@@ -38,6 +44,7 @@ namespace lethe::eval {
 inline constexpr std::uint64_t kHeldOutStateVariant = 2;
 inline constexpr std::uint64_t kHeldOutTrajectoryVariant = 1;
 inline constexpr std::uint64_t kHeldOutEnvironmentVariant = 1;
+inline constexpr std::string_view kDrillKind = "constraint-drill";
 
 struct MicroDataOptions {
   std::uint64_t seed = 1;
@@ -48,6 +55,7 @@ struct MicroDataOptions {
   double obstacle_density = 0.15;
   int treasures = 2;
   int view_radius = 1;
+  int drills = 0;                       // constraint drills per layout
   agent::PromptLimits limits{1, 8, 1};  // what the agent that uses the model must use too
 };
 
@@ -67,7 +75,7 @@ struct MicroScenario {
   std::vector<std::string> constraints;    // the prompt lines of the unlearning method
   ConstraintInfo constraint;
   std::string kind;  // "explore", "collect-memory", "goto", "goto-memory", "constraint-goto", "constraint-collect",
-                     // "forget-environment"
+                     // "forget-environment", kDrillKind
 };
 
 struct MicroStep {
