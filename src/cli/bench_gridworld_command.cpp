@@ -36,8 +36,6 @@ struct BenchGridworldArgs {
   bool quiet = false;
 };
 
-constexpr int kAgentContext = 2048;
-
 bool all_digits(const std::string& text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
 }
@@ -97,8 +95,6 @@ void run_bench_gridworld(const BenchGridworldArgs& args) {
   eval::choose_requests(config, layouts);  // throws when --targets asks for more than the layouts allow
   eval::ensure_writable_directory(args.out);
 
-  // The agent's prompts (task, memory digest, constraints, observation) run past the 512-token context of small
-  // models; unless --context says otherwise every sequence gets room for them.
   LlmFlags flags = args.llm;
   flags.spec = agent_model_spec(flags.spec);
   if (flags.options.context == 0) flags.options.context = kAgentContext;

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "commands.hpp"
@@ -18,6 +19,7 @@
 #include "lethe/eval/converter_setup.hpp"
 #include "lethe/eval/micro_agent.hpp"
 #include "llm_flags.hpp"
+#include "micro_agent_model.hpp"
 #include "progress_bar.hpp"
 
 namespace lethe::cli {
@@ -46,6 +48,19 @@ std::unique_ptr<llm::Llm> open_converter(const std::string& path, const LlmFlags
   options.use_cache = !agent_flags.no_cache;
   options.cache_path = agent_flags.options.cache_path;
   return llm::open("gguf:" + path, options);
+}
+
+// The agent's LLM: --llm, else the committed micro agent in the prompt set-up it was trained for. Any other model
+// keeps the micro agent's digest limits (add_judge_flags) and samples at `temperature`, or greedily.
+LlmFlags agent_flags(LlmFlags flags, agent::AgentOptions& agent, std::optional<double> temperature) {
+  flags.spec = agent_model_spec(flags.spec);
+  if (flags.options.context == 0) flags.options.context = kAgentContext;
+  if (is_micro_agent(flags.spec)) {
+    use_micro_agent_prompt(flags, agent, temperature);
+  } else {
+    agent.sampling.temperature = temperature.value_or(0.0);
+  }
+  return flags;
 }
 
 // A line for the report when the agent is a fixture rather than a trained agent model.
@@ -132,6 +147,7 @@ void run_sft_data(const SftDataArgs& args) {
 
 struct CollectArgs {
   LlmFlags llm;
+  std::optional<double> temperature;
   std::string converter;
   std::string layouts;
   std::string out;
@@ -139,10 +155,11 @@ struct CollectArgs {
   bool quiet = false;
 };
 
-void run_collect(const CollectArgs& args) {
+void run_collect(CollectArgs args) {
   if (args.options.requests == 0) throw std::runtime_error("--requests must be at least 1");
   if (args.options.k == 0) throw std::runtime_error("--k must be at least 1");
   const auto layouts = resolve_layouts(args.layouts, args.options.seed);
+  args.llm = agent_flags(args.llm, args.options.agent, args.temperature);
   auto converter = open_converter(args.converter, args.llm);
   auto agent = args.llm.open();
   ProgressBar bar("collect", args.options.requests, !args.quiet);
@@ -165,6 +182,7 @@ void run_collect(const CollectArgs& args) {
 
 struct EvalArgs {
   LlmFlags llm;
+  std::optional<double> temperature;
   std::string dpo;
   std::string sft;
   std::string ks = "1,3,5";
@@ -178,6 +196,7 @@ void run_eval(EvalArgs args) {
   if (args.options.requests == 0) throw std::runtime_error("--requests must be at least 1");
   const auto ks = parse_ks(args.ks);
   const auto layouts = resolve_layouts(args.layouts, args.options.seed);
+  args.llm = agent_flags(args.llm, args.options.agent, args.temperature);
   std::unique_ptr<llm::Llm> dpo;
   std::unique_ptr<llm::Llm> sft;
   if (!args.dpo.empty()) dpo = open_converter(args.dpo, args.llm);
@@ -201,7 +220,13 @@ void run_eval(EvalArgs args) {
   if (args.llm.verbose) print_usage(*agent);
 }
 
-void add_judge_flags(CLI::App& cmd, unlearn::JudgeOptions& judge, agent::AgentOptions& agent) {
+// The agent (--llm and the rest of the model flags, --temperature) and how each candidate is judged.
+void add_agent_and_judge_flags(CLI::App& cmd, LlmFlags& llm, std::optional<double>& temperature,
+                               unlearn::JudgeOptions& judge, agent::AgentOptions& agent) {
+  llm.add_to(cmd, false);
+  cmd.add_option("--temperature", temperature,
+                 "Sampling temperature of the agent's moves (default 0; 1 for the micro agent, the default --llm)")
+      ->check(CLI::NonNegativeNumber);
   // The agent's memory digest as the micro agent model was trained to read it (any LLM reads it as well).
   agent.limits = eval::default_micro_agent_config().data.limits;
   cmd.add_option("--step-limit", agent.world.step_limit, "Steps per episode (0: 4 x (width + height))")
@@ -246,21 +271,20 @@ void register_converter(CLI::App& app) {
   auto collect = std::make_shared<CollectArgs>();
   auto* collect_cmd = converter->add_subcommand(
       "collect", "Sample K unlearning prompts per request, judge each on the agent, write DPO pairs (JSONL)");
-  collect->llm.add_to(*collect_cmd);
   collect_cmd->add_option("--converter", collect->converter, "The conversion model (GGUF)")->required();
   collect_cmd->add_option("--requests", collect->options.requests, "Training-split requests")->required();
   collect_cmd->add_option("--k", collect->options.k, "Candidates per request")->check(CLI::Range(1, 16));
   collect_cmd->add_option("--seed", collect->options.seed, "Seed of requests, layouts, sampling and tasks");
   collect_cmd->add_option("--layouts", collect->layouts, "Layout file (default: generated 6x6 layouts)");
   collect_cmd->add_option("--out", collect->out, "JSONL file of prompt / chosen / rejected pairs")->required();
-  add_judge_flags(*collect_cmd, collect->options.judge, collect->options.agent);
+  add_agent_and_judge_flags(*collect_cmd, collect->llm, collect->temperature, collect->options.judge,
+                            collect->options.agent);
   collect_cmd->add_flag("--quiet,-q", collect->quiet, "No progress bar");
   collect_cmd->callback([collect] { run_collect(*collect); });
 
   auto evaluate = std::make_shared<EvalArgs>();
   auto* eval_cmd = converter->add_subcommand(
       "eval", "Efficacy, Unlearn@1 and remaining-task success on held-out requests: DPO / SFT converter, K, none");
-  evaluate->llm.add_to(*eval_cmd);
   eval_cmd->add_option("--dpo", evaluate->dpo, "Converter after DPO (GGUF)");
   eval_cmd->add_option("--sft", evaluate->sft, "Converter after SFT only (GGUF)");
   eval_cmd->add_option("--ks", evaluate->ks, "Candidate counts to compare, comma-separated (default 1,3,5)");
@@ -270,7 +294,8 @@ void register_converter(CLI::App& app) {
       ->check(CLI::Range(1, 20));
   eval_cmd->add_option("--layouts", evaluate->layouts, "Layout file (default: generated 6x6 layouts)");
   eval_cmd->add_option("--out", evaluate->out, "Directory for results.json and report.md")->required();
-  add_judge_flags(*eval_cmd, evaluate->options.judge, evaluate->options.agent);
+  add_agent_and_judge_flags(*eval_cmd, evaluate->llm, evaluate->temperature, evaluate->options.judge,
+                            evaluate->options.agent);
   eval_cmd->add_flag("--quiet,-q", evaluate->quiet, "No progress bar");
   eval_cmd->callback([evaluate] { run_eval(*evaluate); });
 }

@@ -12,6 +12,10 @@ namespace lethe::cli {
 
 inline constexpr const char* kMicroAgentModel = "models/micro-agent.gguf";
 
+// The GridWorld agent's prompts (task, memory digest, constraints, observation) run past the 512-token context of
+// small models; unless --context says otherwise every sequence gets room for them.
+inline constexpr int kAgentContext = 2048;
+
 // "gguf:models/micro-agent.gguf".
 std::string micro_agent_spec();
 bool is_micro_agent(const std::string& spec);

@@ -18,10 +18,7 @@ std::string lethe(const std::string& args) { return shell_quote(test::cli_binary
 
 std::string fixture() { return "--llm " + shell_quote("gguf:" + test::stories_model()) + " --no-cache "; }
 
-// The repository (this file is <repo>/tests/cli/...).
-std::filesystem::path repository() { return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path(); }
-
-std::string layout_dir() { return (repository() / "data" / "gridworld").string(); }
+std::string layout_dir() { return (test::repository_root() / "data" / "gridworld").string(); }
 
 TEST(BenchGridworldCli, HardStateUnlearningEndToEndWithTheFixture) {
   const auto out = test::scratch_dir("bench_gridworld_cli") / "run";
@@ -51,7 +48,7 @@ TEST(BenchGridworldCli, HardStateUnlearningEndToEndWithTheFixture) {
 // Without --llm, from the repository root: the committed micro agent, in the prompt set-up it was trained for.
 TEST(BenchGridworldCli, DefaultsToTheCommittedMicroAgentModel) {
   const auto out = test::scratch_dir("bench_gridworld_cli_micro");
-  const auto r = run_process("cd " + shell_quote(repository().string()) + " && LETHE_LLM= " +
+  const auto r = run_process("cd " + shell_quote(test::repository_root().string()) + " && LETHE_LLM= " +
                              lethe("bench gridworld --quiet --no-cache --scenario state --method hard --layouts 1 "
                                    "--episodes 1 --goto-tasks 1 --unlearning-tasks 1 --attempts 1 --seed 2 --out " +
                                    shell_quote(out.string())));

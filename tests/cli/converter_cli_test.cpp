@@ -60,17 +60,16 @@ TEST(ConverterCli, InitCollectTrainEvaluate) {
     EXPECT_TRUE(pair.contains("prompt") && pair.contains("chosen") && pair.contains("rejected")) << line;
   }
   if (count > 0) {  // the fixture's outcomes decide whether any request split its candidates
-    const auto trained = run_process(lethe("train dpo --quiet --threads 1 --base " + shell_quote(converter.string()) +
-                                           " --data " + shell_quote(pairs.string()) + " --out " +
-                                           shell_quote((dir / "c1.gguf").string())));
+    const auto trained =
+        run_process(lethe("train dpo --quiet --threads 1 --base " + shell_quote(converter.string()) + " --data " +
+                          shell_quote(pairs.string()) + " --out " + shell_quote((dir / "c1.gguf").string())));
     EXPECT_EQ(trained.exit_code, 0) << trained.err;
   }
 
   const auto out = dir / "eval";
-  const auto evaluated = run_process(lethe("converter eval --quiet " + fixture_agent() + " --sft " +
-                                           shell_quote(converter.string()) +
-                                           " --ks 1,2 --requests 1 --max-attempts 1 --seed 2 --out " +
-                                           shell_quote(out.string())));
+  const auto evaluated =
+      run_process(lethe("converter eval --quiet " + fixture_agent() + " --sft " + shell_quote(converter.string()) +
+                        " --ks 1,2 --requests 1 --max-attempts 1 --seed 2 --out " + shell_quote(out.string())));
   ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
   const auto results = nlohmann::json::parse(std::ifstream(out / "results.json"));
   ASSERT_EQ(results["variants"].size(), 3u);  // sft k=1, sft k=2, none
@@ -96,6 +95,21 @@ TEST(ConverterCli, SftDataIsReadyForTrainSft) {
   EXPECT_EQ(count, 5u);
 }
 
+TEST(ConverterCli, EvalDefaultsToTheCommittedMicroAgentInItsPromptSetUp) {
+  const auto out = test::scratch_dir("converter_cli_micro");
+  const auto r = run_process("cd " + shell_quote(test::repository_root().string()) + " && LETHE_LLM= " +
+                             lethe("converter eval --quiet --no-cache --requests 1 --max-attempts 1 --step-limit 6 "
+                                   "--unlearning-tasks 1 --remaining-tasks 1 --seed 2 --out " +
+                                   shell_quote(out.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto results = nlohmann::json::parse(std::ifstream(out / "results.json"));
+  const auto agent = results.at("agent").get<std::string>();
+  EXPECT_NE(agent.find("micro-agent.gguf"), std::string::npos) << agent;
+  EXPECT_NE(agent.find("template raw"), std::string::npos) << agent;
+  EXPECT_DOUBLE_EQ(results.at("config").at("agent_temperature").get<double>(), 1.0);
+  EXPECT_EQ(results.at("note").get<std::string>(), "");  // a trained agent, not a fixture
+}
+
 TEST(ConverterCli, BadInputIsAClearErrorWithExitCodeOne) {
   const auto dir = test::scratch_dir("converter_cli_bad");
   const auto out = shell_quote((dir / "p.jsonl").string());
@@ -105,8 +119,8 @@ TEST(ConverterCli, BadInputIsAClearErrorWithExitCodeOne) {
   EXPECT_NE(r.err.find("lethe: error: converter model"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("not found"), std::string::npos) << r.err;
 
-  r = run_process(lethe("converter collect " + fixture_agent() + " --converter " +
-                        shell_quote(test::stories_model()) + " --requests 0 --out " + out));
+  r = run_process(lethe("converter collect " + fixture_agent() + " --converter " + shell_quote(test::stories_model()) +
+                        " --requests 0 --out " + out));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--requests must be at least 1"), std::string::npos) << r.err;
 
@@ -119,6 +133,12 @@ TEST(ConverterCli, BadInputIsAClearErrorWithExitCodeOne) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("lethe: error:"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "c.gguf"));
+
+  // Without --llm, away from the repository's committed agent model: how to give one.
+  r = run_process("cd " + shell_quote(dir.string()) +
+                  " && LETHE_LLM= " + lethe("converter eval --requests 1 --out " + shell_quote((dir / "e").string())));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("pass --llm SPEC or set LETHE_LLM"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "p.jsonl"));
 }
 

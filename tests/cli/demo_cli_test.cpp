@@ -14,9 +14,7 @@ using test::shell_quote;
 
 std::string lethe(const std::string& args) { return shell_quote(test::cli_binary()) + " " + args; }
 
-std::filesystem::path repository() { return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path(); }
-
-std::string layout_dir() { return (repository() / "data" / "gridworld").string(); }
+std::string layout_dir() { return (test::repository_root() / "data" / "gridworld").string(); }
 
 TEST(DemoCli, TellsTheUnlearningStoryAndWritesTheHeatmaps) {
   const auto out = test::scratch_dir("demo_cli");
@@ -41,8 +39,9 @@ TEST(DemoCli, TellsTheUnlearningStoryAndWritesTheHeatmaps) {
 // What a newcomer gets from the README's demo command: the committed micro agent model, no flags.
 TEST(DemoCli, DefaultsToTheCommittedMicroAgentModel) {
   const auto out = test::scratch_dir("demo_cli_micro");
-  const auto r = run_process("cd " + shell_quote(repository().string()) + " && LETHE_LLM= LETHE_DEMO_MODEL= " +
-                             lethe("demo --quiet --no-cache --out " + shell_quote(out.string())));
+  const auto r =
+      run_process("cd " + shell_quote(test::repository_root().string()) + " && LETHE_LLM= LETHE_DEMO_MODEL= " +
+                  lethe("demo --quiet --no-cache --out " + shell_quote(out.string())));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("Model: gguf:models/micro-agent.gguf"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Lethe's micro agent model"), std::string::npos) << r.out;

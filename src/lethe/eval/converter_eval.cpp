@@ -31,9 +31,8 @@ struct RequestRun {
   std::vector<std::string> candidates;
 };
 
-RequestRun run_request(llm::Llm& agent_model, const ConverterVariant& variant,
-                       const unlearn::GeneratedRequest& request, const env::GridLayout& layout,
-                       const ConverterEvalOptions& options, std::size_t index) {
+RequestRun run_request(llm::Llm& agent_model, const ConverterVariant& variant, const unlearn::GeneratedRequest& request,
+                       const env::GridLayout& layout, const ConverterEvalOptions& options, std::size_t index) {
   ScratchMemory memory;
   agent::GridAgent agent(agent_model, memory, options.agent);
   auto judge = options.judge;
@@ -103,8 +102,8 @@ nlohmann::json ConverterEvalResults::to_json() const {
                              {"empty_candidates", v.empty_candidates},
                              {"per_request", v.per_request}});
   }
-  return {{"benchmark", "converter"}, {"agent", agent},     {"config", config},
-          {"note", note},             {"seconds", seconds}, {"variants", variants_json}};
+  return {{"benchmark", "converter"}, {"agent", agent},           {"config", config}, {"note", note},
+          {"seconds", seconds},       {"variants", variants_json}};
 }
 
 std::string ConverterEvalResults::markdown() const {
@@ -113,8 +112,9 @@ std::string ConverterEvalResults::markdown() const {
   if (!note.empty()) text += "**Note:** " + note + "\n\n";
   text += fmt::format("Requests: {} held-out, up to {} attempts each; {:.1f} s.\n\n",
                       variants.empty() ? 0 : variants.front().requests, config.value("max_attempts", 0), seconds);
-  text += "| variant | K | efficacy | Unlearn@1 | mean attempts | remaining success | unconstrained remaining | "
-          "empty candidates |\n|---|---|---|---|---|---|---|---|\n";
+  text +=
+      "| variant | K | efficacy | Unlearn@1 | mean attempts | remaining success | unconstrained remaining | "
+      "empty candidates |\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& v : variants) {
     text += fmt::format("| {} | {} | {} | {} | {:.2f} | {} | {} | {} |\n", v.name, v.k, percent(v.efficacy),
                         percent(v.unlearn_at_1), v.mean_attempts, percent(v.remaining_success),
@@ -150,6 +150,8 @@ ConverterEvalResults evaluate_converters(llm::Llm& agent_model, const std::vecto
                     {"remaining_tasks", options.judge.remaining_tasks},
                     {"layouts", nlohmann::json::array()},
                     {"held_out_templates", generator.template_ids(unlearn::TemplateSplit::held_out)},
+                    {"agent_temperature", options.agent.sampling.temperature},
+                    {"agent_view_radius", options.agent.world.view_radius},
                     {"converter_sampling",
                      {{"temperature", options.converter.sampling.temperature},
                       {"top_p", options.converter.sampling.top_p},

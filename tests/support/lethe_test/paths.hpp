@@ -13,6 +13,11 @@ inline std::filesystem::path shared_path(const std::string& relative) {
   return p;
 }
 
+// The source tree (this file is <repository>/tests/support/lethe_test/paths.hpp): where the README's commands run.
+inline std::filesystem::path repository_root() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+}
+
 inline std::string stories_model() { return shared_path("models/stories260Ktok512.gguf").string(); }
 inline std::string tiny_random_model() { return shared_path("models/llama-2-tiny-random.gguf").string(); }
 inline std::string llama_server_binary() { return LETHE_LLAMA_SERVER; }
