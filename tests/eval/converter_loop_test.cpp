@@ -17,6 +17,7 @@
 #include "lethe/train/jsonl_data.hpp"
 #include "lethe/train/tokenizer.hpp"
 #include "lethe/train/trainer.hpp"
+#include "lethe/unlearn/converter.hpp"
 #include "lethe/unlearn/request_generator.hpp"
 #include "lethe_test/paths.hpp"
 
@@ -168,6 +169,17 @@ TEST(ConverterLoop, CollectTrainDpoAndEvaluateEndToEnd) {
   }
   EXPECT_EQ(results.variants[3].converter, "none");
   EXPECT_EQ(results.variants[3].per_request[0]["candidates"][0], results.variants[0].per_request[0]["request"]);
+  // Without a converter the candidate is the request: it names the targets exactly when the request does.
+  const unlearn::RequestGenerator eval_generator(layouts, unlearn::RequestGeneratorOptions{eval_options.seed});
+  double naming = 0;
+  for (const auto& request : eval_generator.requests(unlearn::TemplateSplit::held_out, 3)) {
+    naming += unlearn::names_targets(request.text, request.targets) ? 1.0 / 3.0 : 0.0;
+  }
+  EXPECT_NEAR(results.variants[3].naming_candidates, naming, 1e-9);
+  for (const auto& variant : results.variants) {
+    EXPECT_GE(variant.naming_candidates, 0.0);
+    EXPECT_LE(variant.naming_candidates, 1.0);
+  }
 
   write_converter_eval(results, dir / "eval");
   const auto json = nlohmann::json::parse(std::ifstream(dir / "eval" / "results.json"));
@@ -177,6 +189,8 @@ TEST(ConverterLoop, CollectTrainDpoAndEvaluateEndToEnd) {
   const std::string markdown((std::istreambuf_iterator<char>(report_file)), std::istreambuf_iterator<char>());
   EXPECT_NE(markdown.find("Unlearn@1"), std::string::npos);
   EXPECT_NE(markdown.find("| none | 1 |"), std::string::npos);
+  EXPECT_NE(markdown.find("candidates naming the targets"), std::string::npos);
+  EXPECT_TRUE(json["variants"][0].contains("naming_candidates"));
 }
 
 TEST(ConverterLoop, RejectsBadOptions) {

@@ -10,9 +10,7 @@ namespace {
 using agent::test::prompt_of;
 using agent::test::ScriptedLlm;
 
-env::GridLayout house() {
-  return env::layout_from_json({{"id", "house"}, {"rows", {"S...", ".#T.", "...."}}}, "test");
-}
+env::GridLayout house() { return env::layout_from_json({{"id", "house"}, {"rows", {"S...", ".#T.", "...."}}}, "test"); }
 
 TEST(ConversionPrompt, HasTheTaskContextGoalAndAnswerPrefix) {
   const auto prompt = conversion_prompt("Forget (3,2) in house.", house());
@@ -44,6 +42,21 @@ TEST(ReferenceInstruction, OneSentencePerTarget) {
             "You have never been in house: ignore any memory of it.");
   EXPECT_EQ(reference_instruction({state_request(layout, {3, 2}), state_request(layout, {0, 2})}),
             "Never enter (3,2) in house; go around it. Never enter (0,2) in house; go around it.");
+}
+
+TEST(NamesTargets, EveryTargetsMapAndCellsMustAppear) {
+  const auto layout = house();
+  const auto state = state_request(layout, {3, 2});
+  const auto route = trajectory_request(layout, {{0, 0}, {1, 0}});
+  EXPECT_TRUE(names_targets(reference_instruction({state, route}), {state, route}));
+  EXPECT_TRUE(names_targets("Keep out of (3,2) in house.", {state}));
+  EXPECT_FALSE(names_targets("Keep out of (3,1) in house.", {state}));          // wrong cell
+  EXPECT_FALSE(names_targets("Keep out of (3,2) in house-2.", {state}));        // another map
+  EXPECT_FALSE(names_targets("Keep out of (3,2) in the warehouse.", {state}));  // not a whole word
+  EXPECT_FALSE(names_targets("Never move into (1,0) in house.", {route}));      // half the route
+  EXPECT_FALSE(names_targets("Never enter (3,2) in house.", {state, route}));   // one target of two
+  EXPECT_TRUE(names_targets("Forget house: you were never there.", {environment_request(layout)}));
+  EXPECT_FALSE(names_targets("", {state}));
 }
 
 TEST(Converter, SamplesKCandidatesTogetherWithDistinctSeedsAndCleansThem) {

@@ -28,6 +28,7 @@ struct RequestRun {
   double remaining = 0;
   double baseline = 0;
   std::size_t empty = 0;
+  std::size_t naming = 0;  // candidates that name every target (unlearn::names_targets)
   std::vector<std::string> candidates;
 };
 
@@ -47,7 +48,10 @@ RequestRun run_request(llm::Llm& agent_model, const ConverterVariant& variant, c
     const unlearn::Converter converter(*variant.converter, options.converter);
     run.candidates = converter.candidates(request.text, layout, variant.k, options.seed * 1'000'003 + index * 101);
   }
-  for (const auto& candidate : run.candidates) run.empty += candidate.empty() ? 1 : 0;
+  for (const auto& candidate : run.candidates) {
+    run.empty += candidate.empty() ? 1 : 0;
+    run.naming += unlearn::names_targets(candidate, request.targets) ? 1 : 0;
+  }
 
   const auto remaining = unlearn::remaining_tasks(request.targets, layout, judge.remaining_tasks, judge.seed);
   agent.clear_unlearning();
@@ -100,6 +104,7 @@ nlohmann::json ConverterEvalResults::to_json() const {
                              {"remaining_success", v.remaining_success},
                              {"baseline_remaining_success", v.baseline_remaining},
                              {"empty_candidates", v.empty_candidates},
+                             {"naming_candidates", v.naming_candidates},
                              {"per_request", v.per_request}});
   }
   return {{"benchmark", "converter"}, {"agent", agent},           {"config", config}, {"note", note},
@@ -114,16 +119,17 @@ std::string ConverterEvalResults::markdown() const {
                       variants.empty() ? 0 : variants.front().requests, config.value("max_attempts", 0), seconds);
   text +=
       "| variant | K | efficacy | Unlearn@1 | mean attempts | remaining success | unconstrained remaining | "
-      "empty candidates |\n|---|---|---|---|---|---|---|---|\n";
+      "empty candidates | candidates naming the targets |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& v : variants) {
-    text += fmt::format("| {} | {} | {} | {} | {:.2f} | {} | {} | {} |\n", v.name, v.k, percent(v.efficacy),
+    text += fmt::format("| {} | {} | {} | {} | {:.2f} | {} | {} | {} | {} |\n", v.name, v.k, percent(v.efficacy),
                         percent(v.unlearn_at_1), v.mean_attempts, percent(v.remaining_success),
-                        percent(v.baseline_remaining), percent(v.empty_candidates));
+                        percent(v.baseline_remaining), percent(v.empty_candidates), percent(v.naming_candidates));
   }
   text +=
       "\nEfficacy: some attempt left every target untouched on its unlearning tasks; Unlearn@1: the first did. "
       "Attempt a uses candidate (a-1) mod K plus the verifier's feedback on earlier failures. Remaining success: "
-      "goto tasks whose route uses no target, with the final prompt installed.\n";
+      "goto tasks whose route uses no target, with the final prompt installed. Naming the targets: the candidate "
+      "names each target's map and cells, as the right instruction must.\n";
   return text;
 }
 
@@ -168,6 +174,7 @@ ConverterEvalResults evaluate_converters(llm::Llm& agent_model, const std::vecto
     result.requests = requests.size();
     std::size_t candidates = 0;
     double empty = 0;
+    double naming = 0;
     for (std::size_t i = 0; i < requests.size(); ++i) {
       const auto& request = requests[i];
       const auto run = run_request(agent_model, variant, request, generator.layout_of(request), options, i);
@@ -178,6 +185,7 @@ ConverterEvalResults evaluate_converters(llm::Llm& agent_model, const std::vecto
       result.baseline_remaining += run.baseline;
       candidates += run.candidates.size();
       empty += static_cast<double>(run.empty);
+      naming += static_cast<double>(run.naming);
       result.per_request.push_back({{"request", request.text},
                                     {"template", request.template_id},
                                     {"targets", nlohmann::json::array()},
@@ -198,6 +206,7 @@ ConverterEvalResults evaluate_converters(llm::Llm& agent_model, const std::vecto
     result.remaining_success /= n;
     result.baseline_remaining /= n;
     result.empty_candidates = candidates == 0 ? 0 : empty / static_cast<double>(candidates);
+    result.naming_candidates = candidates == 0 ? 0 : naming / static_cast<double>(candidates);
     results.variants.push_back(std::move(result));
   }
   const std::chrono::steady_clock::time_point finished = std::chrono::steady_clock::now();

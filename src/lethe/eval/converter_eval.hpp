@@ -27,8 +27,8 @@
 namespace lethe::eval {
 
 struct ConverterVariant {
-  std::string name;                // e.g. "dpo", "sft", "none"
-  llm::Llm* converter = nullptr;   // null: the raw request is the prompt (k is then 1)
+  std::string name;               // e.g. "dpo", "sft", "none"
+  llm::Llm* converter = nullptr;  // null: the raw request is the prompt (k is then 1)
   std::size_t k = 1;
 };
 
@@ -53,6 +53,7 @@ struct VariantResult {
   double remaining_success = 0;   // with the final prompt
   double baseline_remaining = 0;  // without any prompt
   double empty_candidates = 0;    // fraction of candidates the converter left empty
+  double naming_candidates = 0;   // fraction of candidates that name every target (unlearn::names_targets)
   nlohmann::json per_request = nlohmann::json::array();
 };
 

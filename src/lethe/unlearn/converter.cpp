@@ -1,6 +1,7 @@
 #include "lethe/unlearn/converter.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 namespace lethe::unlearn {
@@ -32,7 +33,25 @@ std::string target_sentence(const Request& target) {
   return {};
 }
 
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_'; }
+
+bool contains_word(const std::string& text, const std::string& word) {
+  for (auto at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    const auto end = at + word.size();
+    if ((at == 0 || !is_word_char(text[at - 1])) && (end == text.size() || !is_word_char(text[end]))) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool names_targets(const std::string& text, const std::vector<Request>& targets) {
+  return std::all_of(targets.begin(), targets.end(), [&](const Request& target) {
+    return contains_word(text, target.environment) &&
+           std::all_of(target.states.begin(), target.states.end(),
+                       [&](const env::StateId& state) { return text.find(state.key) != std::string::npos; });
+  });
+}
 
 std::string conversion_prompt(const std::string& request_text, const env::GridLayout& layout) {
   std::string treasures;

@@ -31,6 +31,11 @@ std::string clean_candidate(const std::string& generated, const std::vector<std:
 // feedback ("Never enter (3,4) in house; go around it."). The SFT initialiser trains on it.
 std::string reference_instruction(const std::vector<Request>& targets);
 
+// Whether `text` names every target: its environment (as a whole word) and, for a state or a trajectory, each of
+// its cells as "(x,y)". A converter's output that fails this cannot be the right instruction, whatever the agent
+// then does; the raw request fails it when it refers to places indirectly.
+bool names_targets(const std::string& text, const std::vector<Request>& targets);
+
 struct ConverterOptions {
   std::size_t candidates = 3;  // K
   // Sampling of each candidate; candidate i uses seed + i.
