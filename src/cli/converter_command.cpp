@@ -50,11 +50,15 @@ std::unique_ptr<llm::Llm> open_converter(const std::string& path, const LlmFlags
   return llm::open("gguf:" + path, options);
 }
 
+// Each failed attempt adds the verifier's feedback to the agent's prompt: after four, a request with several
+// targets runs past kAgentContext.
+constexpr int kAttemptsContext = 2 * kAgentContext;
+
 // The agent's LLM: --llm, else the committed micro agent in the prompt set-up it was trained for. Any other model
 // keeps the micro agent's digest limits (add_judge_flags) and samples at `temperature`, or greedily.
 LlmFlags agent_flags(LlmFlags flags, agent::AgentOptions& agent, std::optional<double> temperature) {
   flags.spec = agent_model_spec(flags.spec);
-  if (flags.options.context == 0) flags.options.context = kAgentContext;
+  if (flags.options.context == 0) flags.options.context = kAttemptsContext;
   if (is_micro_agent(flags.spec)) {
     use_micro_agent_prompt(flags, agent, temperature);
   } else {
