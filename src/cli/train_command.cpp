@@ -108,6 +108,7 @@ struct MicroAgentArgs {
   std::optional<int> train_layouts;
   std::optional<int> decisive_repeats;
   std::optional<int> drills;
+  std::optional<bool> forbidden_questions;
   int threads = 2;
   std::string eval_out;
   int eval_layouts = 0;
@@ -138,6 +139,7 @@ eval::MicroAgentConfig micro_config(const MicroAgentArgs& args) {
   if (args.train_layouts) config.data.train_layouts = *args.train_layouts;
   if (args.decisive_repeats) config.decisive_repeats = *args.decisive_repeats;
   if (args.drills) config.data.drills = *args.drills;
+  if (args.forbidden_questions) config.forbidden_questions = *args.forbidden_questions;
   config.threads = args.threads;
   return config;
 }
@@ -231,6 +233,8 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
   cmd.add_option("--drills", args.drills,
                  "Constraint drills per layout: goto tasks starting where the constraint changes the first move")
       ->check(CLI::NonNegativeNumber);
+  cmd.add_flag("--forbidden-questions,!--no-forbidden-questions", args.forbidden_questions,
+               "Also train on asking which moves would break the constraint, at every constrained step");
   cmd.add_option("--threads", args.threads, "CPU threads")->check(CLI::PositiveNumber);
   cmd.add_option("--recipe", args.recipe, "default, or tiny (seconds; for tests)");
   cmd.add_option("--layouts", args.eval_layouts, "Held-out layouts to evaluate on (0: the recipe's)")
@@ -269,7 +273,7 @@ void add_micro_agent(CLI::App& train_cmd) {
     const auto config = micro_config(*data_args);
     const auto records = *held_out ? eval::sft_records(eval::micro_episodes(config.data, true), config.seed)
                                    : eval::sft_records(eval::micro_episodes(config.data, false), config.seed,
-                                                       config.examples, config.decisive_repeats);
+                                                       eval::record_options(config));
     eval::write_sft_jsonl(data_args->out, records);
     std::cout << fmt::format("wrote {} ({} demonstration steps)\n", data_args->out, records.size());
   });

@@ -95,6 +95,9 @@ TEST(TrainCli, MicroAgentDataWritesTheAgentsPromptsAndTheExpertsActions) {
   // --drills sets the constraint drills per layout (the tiny recipe has one; each adds one step).
   EXPECT_LT(steps_written("--drills 0"), plain);
   EXPECT_GT(steps_written("--drills 4"), plain);
+  // --forbidden-questions adds a question per step under a state or trajectory constraint.
+  EXPECT_GT(steps_written("--forbidden-questions"), plain);
+  EXPECT_EQ(steps_written("--no-forbidden-questions"), plain);
 }
 
 TEST(TrainCli, MalformedDataNamesTheLine) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "lethe/agent/grid_agent.hpp"
@@ -179,7 +180,7 @@ TEST(MicroAgentData, DecisiveStepsAreWhereTheConstraintChangesTheMoveAndCanBeRep
   EXPECT_GE(decisive, constraint_goto);
   EXPECT_LT(decisive, steps / 4);
   EXPECT_EQ(sft_records(episodes, 1).size(), steps);
-  EXPECT_EQ(sft_records(episodes, 1, 0, 3).size(), steps + 2 * decisive);
+  EXPECT_EQ(sft_records(episodes, 1, {.decisive_repeats = 3}).size(), steps + 2 * decisive);
 }
 
 TEST(MicroAgentData, DrillsPutTheConstraintWhereTheFirstMoveWouldBreakIt) {
@@ -220,10 +221,75 @@ TEST(MicroAgentData, DrillsPutTheConstraintWhereTheFirstMoveWouldBreakIt) {
   EXPECT_EQ(other_prompts, without);
 }
 
+TEST(MicroAgentData, ForbiddenMovesAreExactlyTheMovesThatWouldBreakTheConstraint) {
+  auto options = small_options(8, 1);
+  options.drills = 3;
+  const auto episodes = micro_episodes(options, false);
+  std::size_t steps = 0;
+  std::size_t constrained_steps = 0;
+  std::size_t forbidding_steps = 0;
+  for (const auto& episode : episodes) {
+    const auto& layout = episode.scenario.layout;
+    for (std::size_t i = 0; i < episode.steps.size(); ++i) {
+      const auto& step = episode.steps[i];
+      ++steps;
+      if (!forbids_moves(episode.scenario)) {
+        EXPECT_TRUE(step.forbidden_moves.empty()) << episode.scenario.kind;
+        continue;
+      }
+      ++constrained_steps;
+      forbidding_steps += step.forbidden_moves.empty() ? 0 : 1;
+      if (episode.scenario.kind == kDrillKind) {
+        EXPECT_EQ(step.forbidden_moves.size(), 1u);
+      }
+      const auto here = env::cell_from_state_id(layout, episode.states[i]);
+      for (const auto move : env::kAllMoves) {
+        auto next = env::neighbour(here, move);
+        if (!layout.is_free(next)) next = here;
+        std::vector<env::StateId> visited(episode.states.begin(), episode.states.begin() + static_cast<long>(i) + 1);
+        visited.push_back(env::state_id(layout, next));
+        const auto name = std::string(env::move_name(move));
+        const bool listed =
+            std::find(step.forbidden_moves.begin(), step.forbidden_moves.end(), name) != step.forbidden_moves.end();
+        EXPECT_EQ(listed, violates(*episode.scenario.constraint.request, visited))
+            << name << " at step " << i << " of " << episode.scenario.constraint.request->describe();
+      }
+    }
+  }
+  EXPECT_GT(forbidding_steps, 0u);
+  EXPECT_LT(forbidding_steps, constrained_steps) << "most constrained steps forbid nothing";
+
+  // Asking adds one question per constrained step, next to its action record.
+  EXPECT_EQ(sft_records(episodes, 1).size(), steps);
+  const auto records = sft_records(episodes, 1, {.forbidden_questions = true});
+  ASSERT_EQ(records.size(), steps + constrained_steps);
+  std::size_t questions = 0;
+  for (const auto& record : records) {
+    if (!record.prompt.ends_with("\nForbidden moves:")) continue;
+    ++questions;
+    EXPECT_TRUE(record.completion == " none" || record.completion == " up" || record.completion.starts_with(" down") ||
+                record.completion.starts_with(" left") || record.completion == " right")
+        << record.completion;
+  }
+  EXPECT_EQ(questions, constrained_steps);
+}
+
+TEST(MicroAgentData, AForbiddenMoveQuestionIsTheActionPromptAskingWhichMovesBreakTheConstraint) {
+  MicroStep step;
+  step.prompt = "Task: t\nObservation: o\nAction:";
+  step.action = "up";
+  EXPECT_EQ(forbidden_question_record(step).prompt, "Task: t\nObservation: o\nForbidden moves:");
+  EXPECT_EQ(forbidden_question_record(step).completion, " none");
+  step.forbidden_moves = {"down", "left"};
+  EXPECT_EQ(forbidden_question_record(step).completion, " down, left");
+  step.prompt = "Task: t";
+  EXPECT_THROW(forbidden_question_record(step), std::logic_error);
+}
+
 TEST(MicroAgentData, RecordsAreDeterministicAndReadableByTheTrainer) {
   const auto options = small_options(3, 1);
-  const auto a = sft_records(micro_episodes(options, false), 3, 50);
-  const auto b = sft_records(micro_episodes(options, false), 3, 50);
+  const auto a = sft_records(micro_episodes(options, false), 3, {.max_records = 50});
+  const auto b = sft_records(micro_episodes(options, false), 3, {.max_records = 50});
   ASSERT_EQ(a.size(), 50u);
   for (std::size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].prompt, b[i].prompt);
@@ -235,7 +301,7 @@ TEST(MicroAgentData, RecordsAreDeterministicAndReadableByTheTrainer) {
   }
   auto other = options;
   other.seed = 8;
-  const auto c = sft_records(micro_episodes(other, false), 3, 50);
+  const auto c = sft_records(micro_episodes(other, false), 3, {.max_records = 50});
   EXPECT_NE(a.front().prompt, c.front().prompt);
 
   const auto path = test::scratch_dir("micro_agent_jsonl") / "data.jsonl";

@@ -21,7 +21,7 @@ MicroAgentConfig tiny() {
 TEST(MicroAgent, CompletionTokensAreTheTokensTheChoiceScorerScores) {
   // The trainer tokenizes prompt + completion in context; the backend scores tokenize(action) after the prompt.
   const train::Tokenizer tokenizer(test::stories_model());
-  const auto records = sft_records(micro_episodes(tiny().data, false), 1, 20);
+  const auto records = sft_records(micro_episodes(tiny().data, false), 1, {.max_records = 20});
   for (const auto& record : records) {
     const auto prompt = tokenizer.tokenize(record.prompt, true);
     const auto joined = tokenizer.tokenize(record.prompt + record.completion, true);
@@ -43,13 +43,17 @@ TEST(MicroAgent, ConfigHashNamesTheRecipeNotTheThreads) {
   auto c = a;
   c.data.drills += 1;
   EXPECT_NE(config_hash(a), config_hash(c));
+  auto d = a;
+  d.forbidden_questions = true;
+  EXPECT_NE(config_hash(a), config_hash(d));
   EXPECT_EQ(config_hash(a).size(), 16u);
   EXPECT_NE(cached_model_path(a).string().find("models/micro-agent-" + config_hash(a) + ".gguf"), std::string::npos);
 }
 
 TEST(MicroAgent, TinyRecipeTrainsAModelThatLlamaCppRunsAndEvaluates) {
   const auto dir = test::scratch_dir("micro_agent_tiny");
-  const auto config = tiny();
+  auto config = tiny();
+  config.forbidden_questions = true;
   const auto out = dir / "micro.gguf";
   std::vector<float> losses;
   const auto result = train_micro_agent(config, out, [&](const train::Progress& p) { losses.push_back(p.loss); });
@@ -72,7 +76,7 @@ TEST(MicroAgent, TinyRecipeTrainsAModelThatLlamaCppRunsAndEvaluates) {
   options.threads = 1;
   auto model = llm::open("gguf:" + out.string(), options);
   llm::ChatRequest request;
-  const auto records = sft_records(micro_episodes(config.data, true), 1, 1);
+  const auto records = sft_records(micro_episodes(config.data, true), 1, {.max_records = 1});
   request.messages = {{llm::Role::User, records.front().prompt}};
   request.choices = env::move_names();
   const auto response = model->complete(request);
@@ -97,7 +101,12 @@ TEST(MicroAgent, TinyRecipeTrainsAModelThatLlamaCppRunsAndEvaluates) {
   const auto& drill_episodes = evaluation.at("episodes").at("by_kind").at(drill_kind);
   EXPECT_EQ(drill_episodes.at("episodes").get<int>(), drill_steps);
   EXPECT_TRUE(drill_episodes.contains("obedience_rate"));
+  // Forbidden-move questions: every drill forbids one move, so each drill's step is asked.
+  const auto& asked = evaluation.at("forbidden_questions_heldout");
+  EXPECT_EQ(asked.at("by_kind").at(drill_kind + ", one forbidden").at("steps").get<int>(), drill_steps);
+  EXPECT_GE(asked.at("accuracy").get<double>(), 0.0);
   const auto report = micro_agent_report(evaluation);
+  EXPECT_NE(report.find("Forbidden-move questions"), std::string::npos);
   EXPECT_NE(report.find("Action accuracy"), std::string::npos);
   EXPECT_NE(report.find("held-out phrasings"), std::string::npos);
 }

@@ -133,6 +133,41 @@ std::pair<bool, std::optional<bool>> random_episode(const MicroScenario& scenari
   return {success, violated};
 }
 
+struct ChoiceQuestion {
+  std::string prompt;
+  std::vector<std::string> choices;
+  std::string expected;
+  std::string kind;  // the scenario kind, for the breakdown
+};
+
+std::vector<ChoiceQuestion> action_questions(const std::vector<MicroEpisode>& episodes) {
+  std::vector<ChoiceQuestion> questions;
+  for (const auto& episode : episodes) {
+    for (const auto& step : episode.steps) {
+      questions.push_back({step.prompt, env::move_names(), step.action, episode.scenario.kind});
+    }
+  }
+  return questions;
+}
+
+// The forbidden-move questions with a one-word answer (none, or the single forbidden move).
+std::vector<ChoiceQuestion> forbidden_questions(const std::vector<MicroEpisode>& episodes) {
+  auto choices = env::move_names();
+  choices.insert(choices.begin(), "none");
+  std::vector<ChoiceQuestion> questions;
+  for (const auto& episode : episodes) {
+    if (!forbids_moves(episode.scenario)) continue;
+    for (const auto& step : episode.steps) {
+      if (step.forbidden_moves.size() > 1) continue;
+      const auto expected = step.forbidden_moves.empty() ? std::string("none") : step.forbidden_moves.front();
+      questions.push_back(
+          {forbidden_question_record(step).prompt, choices, expected,
+           episode.scenario.kind + (step.forbidden_moves.empty() ? ", none forbidden" : ", one forbidden")});
+    }
+  }
+  return questions;
+}
+
 }  // namespace
 
 MicroAgentConfig default_micro_agent_config() {
@@ -166,6 +201,10 @@ MicroAgentConfig tiny_micro_agent_config() {
   config.examples = 24;
   config.batch_size = 8;
   return config;
+}
+
+SftRecordOptions record_options(const MicroAgentConfig& config) {
+  return {config.examples, config.decisive_repeats, config.forbidden_questions};
 }
 
 nlohmann::json to_json(const MicroAgentConfig& config) {
@@ -202,14 +241,16 @@ nlohmann::json to_json(const MicroAgentConfig& config) {
       {"cosine_decay", config.cosine_decay},
       {"prompt_loss_weight", config.prompt_loss_weight},
       {"decisive_repeats", config.decisive_repeats},
+      {"forbidden_questions", config.forbidden_questions},
       {"seed", config.seed},
       {"threads", config.threads}};
 }
 
 std::string config_hash(const MicroAgentConfig& config) {
   auto json = to_json(config);
-  // Recipes from before decisive repeats and drills existed keep their hash.
+  // Recipes from before decisive repeats, drills and forbidden-move questions existed keep their hash.
   if (config.decisive_repeats == 1) json.erase("decisive_repeats");
+  if (!config.forbidden_questions) json.erase("forbidden_questions");
   if (config.data.drills == 0) json["data"].erase("drills");
   json.erase("threads");
   return util::sha256_hex(json.dump()).substr(0, 16);
@@ -232,8 +273,7 @@ MicroTrainResult train_micro_agent(const MicroAgentConfig& config, const std::fi
   if (config.data.train_layouts <= 0) throw std::invalid_argument("the recipe needs at least one training layout");
   MicroTrainResult result;
   const auto start = std::chrono::steady_clock::now();
-  const auto records =
-      sft_records(micro_episodes(config.data, false), config.seed, config.examples, config.decisive_repeats);
+  const auto records = sft_records(micro_episodes(config.data, false), config.seed, record_options(config));
   auto model = train::init_model(config.model, vocab_path(config));
   const train::Tokenizer tokenizer(vocab_path(config));
   auto examples = train::sft_examples(tokenizer, records, model);
@@ -278,40 +318,40 @@ nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const Mic
     if (options.progress) options.progress(stage, done, total);
   };
 
-  // 1. Action accuracy against the expert, every step of the held-out demonstrations (and a few training layouts).
-  const auto accuracy = [&](const std::vector<MicroEpisode>& episodes, const std::string& stage) {
-    std::vector<std::pair<const MicroEpisode*, const MicroStep*>> steps;
-    for (const auto& e : episodes) {
-      for (const auto& s : e.steps) steps.emplace_back(&e, &s);
-    }
+  // Greedy choice among each question's choices against its expected answer, overall and by scenario kind.
+  const auto score = [&](const std::vector<ChoiceQuestion>& questions, const std::string& stage) {
     std::map<std::string, std::pair<std::size_t, std::size_t>> by_kind;  // kind -> (correct, total)
     std::size_t correct = 0;
     const std::size_t chunk = 64;
-    for (std::size_t first = 0; first < steps.size(); first += chunk) {
+    for (std::size_t first = 0; first < questions.size(); first += chunk) {
       std::vector<llm::ChatRequest> requests;
-      for (std::size_t i = first; i < std::min(steps.size(), first + chunk); ++i) {
+      for (std::size_t i = first; i < std::min(questions.size(), first + chunk); ++i) {
         llm::ChatRequest request;
-        request.messages = {{llm::Role::User, steps[i].second->prompt}};
+        request.messages = {{llm::Role::User, questions[i].prompt}};
         request.sampling.temperature = 0.0;
-        request.choices = env::move_names();
+        request.choices = questions[i].choices;
         requests.push_back(std::move(request));
       }
       const auto answers = llm->complete_batch(requests);
       for (std::size_t k = 0; k < answers.size(); ++k) {
-        const auto& [episode, step] = steps[first + k];
-        const bool ok = answers[k].text == step->action;
+        const auto& question = questions[first + k];
+        const bool ok = answers[k].text == question.expected;
         correct += ok ? 1 : 0;
-        auto& slot = by_kind[episode->scenario.kind];
+        auto& slot = by_kind[question.kind];
         slot.first += ok ? 1 : 0;
         slot.second += 1;
       }
-      report(stage, std::min(steps.size(), first + chunk), steps.size());
+      report(stage, std::min(questions.size(), first + chunk), questions.size());
     }
-    nlohmann::json j{{"steps", steps.size()}, {"accuracy", ratio(correct, steps.size())}};
+    nlohmann::json j{{"steps", questions.size()}, {"accuracy", ratio(correct, questions.size())}};
     for (const auto& [kind, counts] : by_kind) {
       j["by_kind"][kind] = {{"steps", counts.second}, {"accuracy", ratio(counts.first, counts.second)}};
     }
     return j;
+  };
+  // 1. Action accuracy against the expert, every step of the held-out demonstrations (and a few training layouts).
+  const auto accuracy = [&](const std::vector<MicroEpisode>& episodes, const std::string& stage) {
+    return score(action_questions(episodes), stage);
   };
   const auto heldout_episodes = micro_episodes(data, true);
   nlohmann::json result;
@@ -325,6 +365,9 @@ nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const Mic
     auto train_data = data;
     train_data.train_layouts = std::min(data.train_layouts, std::max(1, options.train_sample_layouts));
     result["action_accuracy_train_sample"] = accuracy(micro_episodes(train_data, false), "accuracy (train layouts)");
+  }
+  if (config.forbidden_questions) {
+    result["forbidden_questions_heldout"] = score(forbidden_questions(heldout_episodes), "forbidden-move questions");
   }
 
   // 2. Episodes of the GridAgent driven by the model, and 3. obedience per phrasing.
@@ -409,9 +452,20 @@ std::string micro_agent_report(const nlohmann::json& e) {
     const auto& a = e.at(split);
     out += fmt::format("| {} | {} | {} |\n", split, a.at("steps").get<std::size_t>(), pct(a, "accuracy"));
   }
-  out += "\n| kind (held-out) | steps | accuracy |\n|---|---|---|\n";
-  for (const auto& [kind, a] : e.at("action_accuracy_heldout").at("by_kind").items()) {
-    out += fmt::format("| {} | {} | {} |\n", kind, a.at("steps").get<std::size_t>(), pct(a, "accuracy"));
+  const auto by_kind_table = [&](const nlohmann::json& scored) {
+    out += "\n| kind (held-out) | steps | accuracy |\n|---|---|---|\n";
+    for (const auto& [kind, a] : scored.at("by_kind").items()) {
+      out += fmt::format("| {} | {} | {} |\n", kind, a.at("steps").get<std::size_t>(), pct(a, "accuracy"));
+    }
+  };
+  by_kind_table(e.at("action_accuracy_heldout"));
+  if (e.contains("forbidden_questions_heldout")) {
+    const auto& f = e.at("forbidden_questions_heldout");
+    out += fmt::format(
+        "\n## Forbidden-move questions (greedy; held-out steps that forbid at most one move)\n\n{} questions, {} "
+        "answered right.\n",
+        f.at("steps").get<std::size_t>(), pct(f, "accuracy"));
+    by_kind_table(f);
   }
   out += fmt::format("\n## GridAgent episodes on held-out layouts (temperature {})\n\n",
                      e.at("episodes").at("temperature").get<double>());

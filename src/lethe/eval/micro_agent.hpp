@@ -12,7 +12,10 @@
 //    vs with the expert's memory of the layout, goto tasks;
 //  - constraint obedience: each held-out constraint scenario run once per phrasing of its request (NL variants,
 //    code, example), split into phrasings seen in training and held-out ones; a violation is entering a forbidden
-//    state / completing a forbidden trajectory.
+//    state / completing a forbidden trajectory;
+//  - for a recipe with forbidden-move questions, the greedy answer to them (none, or the one move) at every held-out
+//    step under a state or trajectory constraint that forbids at most one move: whether the model reads the
+//    constraint, apart from whether it acts on it.
 #pragma once
 
 #include <cstdint>
@@ -33,12 +36,13 @@ struct MicroAgentConfig {
   std::string vocab_gguf;    // GGUF whose tokenizer the model gets; empty: the stories fixture under /work/shared
   std::size_t examples = 0;  // training steps drawn from the demonstrations; 0: all
   int epochs = 1;
-  int batch_size = 16;              // sequences per step (packed sequences when pack_tokens > 0)
-  std::int64_t pack_tokens = 0;     // > 0: steps sharing their prompt prefix are packed (train/prefix_packing.hpp)
-  float learning_rate = 2e-3f;      // constant, or the peak when cosine_decay
-  bool cosine_decay = false;        // warm-up over the first 2% of the steps, then cosine decay to a tenth
-  float prompt_loss_weight = 0.0f;  // auxiliary next-token loss on the prompts (train::TrainOptions)
-  int decisive_repeats = 1;         // copies of each step a constraint decides (sft_records)
+  int batch_size = 16;               // sequences per step (packed sequences when pack_tokens > 0)
+  std::int64_t pack_tokens = 0;      // > 0: steps sharing their prompt prefix are packed (train/prefix_packing.hpp)
+  float learning_rate = 2e-3f;       // constant, or the peak when cosine_decay
+  bool cosine_decay = false;         // warm-up over the first 2% of the steps, then cosine decay to a tenth
+  float prompt_loss_weight = 0.0f;   // auxiliary next-token loss on the prompts (train::TrainOptions)
+  int decisive_repeats = 1;          // copies of each step a constraint decides (sft_records)
+  bool forbidden_questions = false;  // also train on forbidden-move questions (micro_agent_data.hpp)
   std::uint64_t seed = 1;
   int threads = 2;  // not part of the hash
 };
@@ -47,6 +51,8 @@ struct MicroAgentConfig {
 MicroAgentConfig default_micro_agent_config();
 // A few-second recipe for tests.
 MicroAgentConfig tiny_micro_agent_config();
+
+SftRecordOptions record_options(const MicroAgentConfig& config);
 
 nlohmann::json to_json(const MicroAgentConfig& config);
 // SHA-256 hex (first 16 characters) of to_json without the thread count.

@@ -117,6 +117,20 @@ bool collected(const env::GridWorld& world, env::Cell treasure, const std::vecto
   return std::find(visited.begin(), visited.end(), id) != visited.end();
 }
 
+// The moves from the current position that would complete the forbidden run (a blocked move stays in place).
+std::vector<std::string> breaking_moves(const unlearn::ForbiddenRun& run, const env::GridWorld& world,
+                                        const std::vector<env::StateId>& visited) {
+  const auto& layout = world.layout();
+  const auto progress = run.progress(visited);
+  std::vector<std::string> moves;
+  for (const auto m : env::kAllMoves) {
+    auto next = env::neighbour(world.position(), m);
+    if (!layout.is_free(next)) next = world.position();
+    if (run.advance(progress, env::state_id(layout, next)) == run.size()) moves.emplace_back(env::move_name(m));
+  }
+  return moves;
+}
+
 // The expert's move; `run` is the constraint it keeps (nullopt: none).
 std::string expert_action(const MicroScenario& scenario, const std::optional<unlearn::ForbiddenRun>& run,
                           const env::GridWorld& world, const Knowledge& knowledge, const agent::MemoryDigest& digest,
@@ -151,11 +165,9 @@ std::string expert_action(const MicroScenario& scenario, const std::optional<unl
   }
   if (!move) {
     // Nothing reachable is left to do without breaking the constraint: any move that keeps it.
-    for (const auto m : env::kAllMoves) {
-      auto next = env::neighbour(here, m);
-      if (!layout.is_free(next)) next = here;
-      if (!run || run->advance(progress, env::state_id(layout, next)) != run->size())
-        return std::string(env::move_name(m));
+    const auto breaking = run ? breaking_moves(*run, world, visited) : std::vector<std::string>{};
+    for (const auto& name : env::move_names()) {
+      if (std::find(breaking.begin(), breaking.end(), name) == breaking.end()) return name;
     }
     return "up";
   }
@@ -427,6 +439,7 @@ MicroEpisode demonstrate(const MicroScenario& scenario, const MicroDataOptions& 
     step.action = expert_action(scenario, run, world, knowledge, digest, episode.states);
     step.decisive =
         run && step.action != expert_action(scenario, std::nullopt, world, knowledge, digest, episode.states);
+    if (run) step.forbidden_moves = breaking_moves(*run, world, episode.states);
     const auto result = world.step(step.action);
     episode.steps.push_back(std::move(step));
     observation = result.observation;
@@ -455,18 +468,31 @@ std::vector<MicroEpisode> micro_episodes(const MicroDataOptions& options, bool h
   return episodes;
 }
 
+bool forbids_moves(const MicroScenario& scenario) { return forbidden_run(scenario.constraint).has_value(); }
+
+train::SftRecord forbidden_question_record(const MicroStep& step) {
+  static constexpr std::string_view kAction = "Action:";
+  if (!step.prompt.ends_with(kAction)) throw std::logic_error("an agent prompt ends with \"Action:\"");
+  auto prompt = step.prompt.substr(0, step.prompt.size() - kAction.size()) + std::string(kForbiddenQuestion);
+  std::string answer;
+  for (const auto& move : step.forbidden_moves) answer += (answer.empty() ? " " : ", ") + move;
+  return {std::move(prompt), answer.empty() ? " none" : answer};
+}
+
 std::vector<train::SftRecord> sft_records(const std::vector<MicroEpisode>& episodes, std::uint64_t seed,
-                                          std::size_t max_records, int decisive_repeats) {
+                                          const SftRecordOptions& options) {
   std::vector<train::SftRecord> records;
   for (const auto& episode : episodes) {
+    const bool ask = options.forbidden_questions && forbids_moves(episode.scenario);
     for (const auto& step : episode.steps) {
-      const int copies = step.decisive ? std::max(1, decisive_repeats) : 1;
+      const int copies = step.decisive ? std::max(1, options.decisive_repeats) : 1;
       for (int c = 0; c < copies; ++c) records.push_back({step.prompt, " " + step.action});
+      if (ask) records.push_back(forbidden_question_record(step));
     }
   }
   std::mt19937_64 rng(mix(seed, 0x5F7E));
   for (std::size_t i = records.size(); i > 1; --i) std::swap(records[i - 1], records[rng() % i]);
-  if (max_records > 0 && records.size() > max_records) records.resize(max_records);
+  if (options.max_records > 0 && records.size() > options.max_records) records.resize(options.max_records);
   return records;
 }
 

@@ -45,6 +45,7 @@ inline constexpr std::uint64_t kHeldOutStateVariant = 2;
 inline constexpr std::uint64_t kHeldOutTrajectoryVariant = 1;
 inline constexpr std::uint64_t kHeldOutEnvironmentVariant = 1;
 inline constexpr std::string_view kDrillKind = "constraint-drill";
+inline constexpr std::string_view kForbiddenQuestion = "Forbidden moves:";
 
 struct MicroDataOptions {
   std::uint64_t seed = 1;
@@ -82,6 +83,9 @@ struct MicroStep {
   std::string prompt;     // the user message GridAgent builds (the raw chat template sends it verbatim)
   std::string action;     // the expert's action
   bool decisive = false;  // the constraint changed the action: without it the expert would move otherwise
+  // The moves that would enter a forbidden state or complete a forbidden trajectory from here, in kAllMoves order
+  // (always empty without a state or trajectory constraint).
+  std::vector<std::string> forbidden_moves;
 };
 
 struct MicroEpisode {
@@ -112,12 +116,24 @@ bool violates(const unlearn::Request& request, const std::vector<env::StateId>& 
 // All demonstrations of the split, layout by layout.
 std::vector<MicroEpisode> micro_episodes(const MicroDataOptions& options, bool held_out);
 
+struct SftRecordOptions {
+  std::size_t max_records = 0;       // 0: all
+  int decisive_repeats = 1;          // copies of each decisive step
+  bool forbidden_questions = false;  // also the forbidden-move question of each constrained step (file comment)
+};
+
+// Whether the episode runs under a state or trajectory constraint (one that forbids moves).
+bool forbids_moves(const MicroScenario& scenario);
+
+// The step's prompt asking kForbiddenQuestion instead of the action, and its answer (" up", " down, left", " none").
+train::SftRecord forbidden_question_record(const MicroStep& step);
+
 // One SFT record per step: prompt = the rendered prompt text, completion = " " + action (tokenized in context, as
 // the choice scorer sees "<prompt>" then the action). Decisive steps are repeated `decisive_repeats` times: they
-// are the only steps that teach obedience, about one per constrained episode. Shuffled deterministically, at most
-// max_records (0 = all).
+// are the only steps whose action teaches obedience, about one per constrained episode. Shuffled
+// deterministically, at most max_records.
 std::vector<train::SftRecord> sft_records(const std::vector<MicroEpisode>& episodes, std::uint64_t seed,
-                                          std::size_t max_records = 0, int decisive_repeats = 1);
+                                          const SftRecordOptions& options = {});
 
 void write_sft_jsonl(const std::filesystem::path& path, const std::vector<train::SftRecord>& records);
 
