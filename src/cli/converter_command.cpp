@@ -173,9 +173,10 @@ void run_collect(CollectArgs args) {
                                    so_far.candidates));
       });
   bar.finish();
-  std::cout << fmt::format("wrote {} ({} pairs from {} of {} requests; {} of {} candidates succeeded)\n", args.out,
-                           summary.pairs, summary.requests_with_pairs, summary.requests, summary.successful_candidates,
-                           summary.candidates);
+  std::cout << fmt::format(
+      "wrote {} ({} pairs from {} of {} requests; {} of {} candidates succeeded, {} named every target)\n", args.out,
+      summary.pairs, summary.requests_with_pairs, summary.requests, summary.successful_candidates, summary.candidates,
+      summary.naming_candidates);
   if (summary.pairs == 0) {
     std::cout << "no pairs: every request's candidates all succeeded or all failed; try more --requests or --k\n";
   }

@@ -51,6 +51,7 @@ TEST(ConverterCli, InitCollectTrainEvaluate) {
                                          shell_quote(pairs.string())));
   ASSERT_EQ(collect.exit_code, 0) << collect.err;
   EXPECT_NE(collect.out.find("candidates succeeded"), std::string::npos) << collect.out;
+  EXPECT_NE(collect.out.find("named every target)"), std::string::npos) << collect.out;
   EXPECT_NE(collect.out.find("test fixture"), std::string::npos) << collect.out;
   ASSERT_TRUE(std::filesystem::exists(pairs));
   std::ifstream lines(pairs);

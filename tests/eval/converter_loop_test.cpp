@@ -193,6 +193,34 @@ TEST(ConverterLoop, CollectTrainDpoAndEvaluateEndToEnd) {
   EXPECT_TRUE(json["variants"][0].contains("naming_candidates"));
 }
 
+TEST(ConverterLoop, CollectCountsTheCandidatesThatNameTheTargets) {
+  const auto layouts = converter_layouts(3, 1);
+  // A converter that repeats the request: it names the targets exactly when the request names them directly.
+  ScriptedLlm echo([](const llm::ChatRequest& request) {
+    const auto& prompt = prompt_of(request);
+    const auto from = prompt.find("Request: ") + 9;
+    return prompt.substr(from, prompt.find('\n', from) - from);
+  });
+  ScriptedLlm agent_model(parity_policy(layouts.front(), {}));
+  CollectOptions collect;
+  collect.requests = 8;
+  collect.k = 2;
+  collect.seed = 3;
+  const auto summary =
+      collect_preference_pairs(agent_model, echo, layouts, collect, test::scratch_dir("converter_naming") / "p.jsonl");
+
+  const unlearn::RequestGenerator generator(layouts, unlearn::RequestGeneratorOptions{3});
+  std::size_t naming_requests = 0;
+  for (std::size_t i = 0; i < collect.requests; ++i) {
+    const auto request = generator.generate(unlearn::TemplateSplit::train, i);
+    naming_requests += unlearn::names_targets(request.text, request.targets) ? 1 : 0;
+  }
+  EXPECT_GT(naming_requests, 0u);
+  EXPECT_LT(naming_requests, collect.requests) << "some requests refer to their targets indirectly";
+  EXPECT_EQ(summary.naming_candidates, naming_requests * collect.k);
+  EXPECT_EQ(summary.to_json().at("naming_candidates"), summary.naming_candidates);
+}
+
 TEST(ConverterLoop, RejectsBadOptions) {
   ScriptedLlm model([](const llm::ChatRequest& r) { return r.choices.empty() ? std::string("x") : r.choices[0]; });
   const auto layouts = converter_layouts(1, 1);

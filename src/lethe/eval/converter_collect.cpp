@@ -11,6 +11,7 @@ nlohmann::json CollectSummary::to_json() const {
   return {{"requests", requests},
           {"candidates", candidates},
           {"successful_candidates", successful_candidates},
+          {"naming_candidates", naming_candidates},
           {"requests_with_pairs", requests_with_pairs},
           {"pairs", pairs}};
 }
@@ -51,6 +52,9 @@ CollectSummary collect_preference_pairs(llm::Llm& agent_model, llm::Llm& convert
     ++summary.requests;
     summary.candidates += outcomes.size();
     for (const auto& outcome : outcomes) summary.successful_candidates += outcome.success ? 1 : 0;
+    for (const auto& candidate : candidates) {
+      summary.naming_candidates += unlearn::names_targets(candidate, request.targets) ? 1 : 0;
+    }
     summary.requests_with_pairs += pairs.empty() ? 0 : 1;
     summary.pairs += pairs.size();
     if (progress) progress(i + 1, summary);

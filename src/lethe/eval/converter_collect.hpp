@@ -32,6 +32,7 @@ struct CollectSummary {
   std::size_t requests = 0;
   std::size_t candidates = 0;
   std::size_t successful_candidates = 0;
+  std::size_t naming_candidates = 0;  // candidates that name every target (unlearn::names_targets)
   std::size_t requests_with_pairs = 0;
   std::size_t pairs = 0;
   nlohmann::json to_json() const;
