@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "lethe/eval/micro_agent.hpp"
+#include "lethe/train/model_init.hpp"
 #include "lethe/train/prefix_packing.hpp"
 #include "lethe/train/trainer.hpp"
 #include "progress_bar.hpp"
@@ -109,6 +110,9 @@ struct MicroAgentArgs {
   std::optional<int> decisive_repeats;
   std::optional<int> drills;
   std::optional<bool> forbidden_questions;
+  std::optional<int> layers;
+  std::optional<int> width;
+  std::optional<int> heads;
   int threads = 2;
   std::string eval_out;
   int eval_layouts = 0;
@@ -140,6 +144,10 @@ eval::MicroAgentConfig micro_config(const MicroAgentArgs& args) {
   if (args.decisive_repeats) config.decisive_repeats = *args.decisive_repeats;
   if (args.drills) config.data.drills = *args.drills;
   if (args.forbidden_questions) config.forbidden_questions = *args.forbidden_questions;
+  if (args.layers) config.model.n_layer = *args.layers;
+  if (args.width) config.model.n_embd = *args.width;
+  if (args.heads) config.model.n_head = config.model.n_head_kv = *args.heads;
+  train::validate_model_config(config.model);
   config.threads = args.threads;
   return config;
 }
@@ -235,6 +243,10 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_flag("--forbidden-questions,!--no-forbidden-questions", args.forbidden_questions,
                "Also train on asking which moves would break the constraint, at every constrained step");
+  cmd.add_option("--layers", args.layers, "Transformer layers of the model")->check(CLI::PositiveNumber);
+  cmd.add_option("--width", args.width, "Embedding width of the model (a multiple of --heads)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--heads", args.heads, "Attention heads per layer")->check(CLI::PositiveNumber);
   cmd.add_option("--threads", args.threads, "CPU threads")->check(CLI::PositiveNumber);
   cmd.add_option("--recipe", args.recipe, "default, or tiny (seconds; for tests)");
   cmd.add_option("--layouts", args.eval_layouts, "Held-out layouts to evaluate on (0: the recipe's)")

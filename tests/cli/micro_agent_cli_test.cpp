@@ -32,6 +32,23 @@ TEST(MicroAgentCli, TinyRecipeTrainsThenReusesTheCachedModel) {
   EXPECT_EQ(std::filesystem::file_size(out), std::filesystem::file_size(out2));
 }
 
+TEST(MicroAgentCli, ShapeFlagsTrainADifferentModel) {
+  const auto dir = test::scratch_dir("micro_agent_cli_shape");
+  const auto train = [&](const std::string& flags, const std::string& name) {
+    const auto run = run_process(lethe(
+        "train micro-agent --recipe tiny --threads 1 --quiet " + flags + " --out " + shell_quote((dir / name).string()),
+        dir / "cache"));
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out.find("reused"), std::string::npos) << run.out;  // a shape is part of the recipe's hash
+    return std::filesystem::file_size(dir / name);
+  };
+  const auto tiny = train("", "tiny.gguf");
+  const auto deeper = train("--layers 2", "deeper.gguf");
+  const auto wider = train("--layers 2 --width 48 --heads 2", "wider.gguf");
+  EXPECT_GT(deeper, tiny);
+  EXPECT_GT(wider, deeper);
+}
+
 TEST(MicroAgentCli, BadInputIsAClearError) {
   const auto dir = test::scratch_dir("micro_agent_cli_bad");
   const auto cache = dir / "cache";
@@ -39,7 +56,8 @@ TEST(MicroAgentCli, BadInputIsAClearError) {
   EXPECT_NE(no_out.exit_code, 0);
   EXPECT_NE(no_out.err.find("--out"), std::string::npos) << no_out.err;
 
-  const auto recipe = run_process(lethe("train micro-agent --recipe huge --out " + shell_quote((dir / "m.gguf").string()), cache));
+  const auto recipe =
+      run_process(lethe("train micro-agent --recipe huge --out " + shell_quote((dir / "m.gguf").string()), cache));
   EXPECT_NE(recipe.exit_code, 0);
   EXPECT_NE(recipe.err.find("unknown --recipe 'huge'"), std::string::npos) << recipe.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "m.gguf"));
@@ -48,10 +66,15 @@ TEST(MicroAgentCli, BadInputIsAClearError) {
   EXPECT_NE(examples.exit_code, 0);
   EXPECT_NE(examples.err.find("--examples"), std::string::npos) << examples.err;
 
-  const auto missing = run_process(
-      lethe("train micro-agent-eval --model " + shell_quote((dir / "none.gguf").string()) + " --out " +
-                shell_quote((dir / "eval").string()),
-            cache));
+  const auto shape = run_process(lethe(
+      "train micro-agent --recipe tiny --width 30 --heads 4 --out " + shell_quote((dir / "s.gguf").string()), cache));
+  EXPECT_NE(shape.exit_code, 0);
+  EXPECT_NE(shape.err.find("n_embd must be a multiple of n_head"), std::string::npos) << shape.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "s.gguf"));
+
+  const auto missing = run_process(lethe("train micro-agent-eval --model " + shell_quote((dir / "none.gguf").string()) +
+                                             " --out " + shell_quote((dir / "eval").string()),
+                                         cache));
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.err.find("none.gguf"), std::string::npos) << missing.err;
 }

@@ -27,7 +27,9 @@ class Gaussian {
   std::mt19937_64 engine_;
 };
 
-void validate(const ModelConfig& c) {
+}  // namespace
+
+void validate_model_config(const ModelConfig& c) {
   if (c.n_layer <= 0 || c.n_embd <= 0 || c.n_head <= 0 || c.n_head_kv <= 0 || c.n_ctx <= 0) {
     throw Error("model config: layers, width, heads and context must be positive");
   }
@@ -36,10 +38,8 @@ void validate(const ModelConfig& c) {
   }
 }
 
-}  // namespace
-
 Model random_model(const ModelConfig& config, int64_t n_vocab) {
-  validate(config);
+  validate_model_config(config);
   if (n_vocab <= 0) throw Error("model config: empty vocabulary");
   HyperParams hp;
   hp.n_embd = config.n_embd;

@@ -21,6 +21,9 @@ struct ModelConfig {
   uint64_t seed = 1;
 };
 
+// Throws Error unless the shape is one a llama graph can have (positive sizes, even head size, whole groups).
+void validate_model_config(const ModelConfig& config);
+
 // Weights ~ N(0, init_std), norms = 1; no metadata (cannot be tokenized or loaded by llama.cpp on its own).
 Model random_model(const ModelConfig& config, int64_t n_vocab);
 
