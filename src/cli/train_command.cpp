@@ -110,6 +110,7 @@ struct MicroAgentArgs {
   std::optional<int> decisive_repeats;
   std::optional<int> drills;
   std::optional<bool> forbidden_questions;
+  bool questions_only = false;
   std::optional<int> layers;
   std::optional<int> width;
   std::optional<int> heads;
@@ -144,6 +145,7 @@ eval::MicroAgentConfig micro_config(const MicroAgentArgs& args) {
   if (args.decisive_repeats) config.decisive_repeats = *args.decisive_repeats;
   if (args.drills) config.data.drills = *args.drills;
   if (args.forbidden_questions) config.forbidden_questions = *args.forbidden_questions;
+  if (args.questions_only) config.questions_only = true;
   if (args.layers) config.model.n_layer = *args.layers;
   if (args.width) config.model.n_embd = *args.width;
   if (args.heads) config.model.n_head = config.model.n_head_kv = *args.heads;
@@ -243,6 +245,9 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_flag("--forbidden-questions,!--no-forbidden-questions", args.forbidden_questions,
                "Also train on asking which moves would break the constraint, at every constrained step");
+  cmd.add_flag("--questions-only", args.questions_only,
+               "Train on those questions alone, no actions: a quick probe of whether a model shape learns to read "
+               "the constraint (its evaluation scores the questions)");
   cmd.add_option("--layers", args.layers, "Transformer layers of the model")->check(CLI::PositiveNumber);
   cmd.add_option("--width", args.width, "Embedding width of the model (a multiple of --heads)")
       ->check(CLI::PositiveNumber);

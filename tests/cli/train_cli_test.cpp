@@ -96,8 +96,11 @@ TEST(TrainCli, MicroAgentDataWritesTheAgentsPromptsAndTheExpertsActions) {
   EXPECT_LT(steps_written("--drills 0"), plain);
   EXPECT_GT(steps_written("--drills 4"), plain);
   // --forbidden-questions adds a question per step under a state or trajectory constraint.
-  EXPECT_GT(steps_written("--forbidden-questions"), plain);
+  const long asked = steps_written("--forbidden-questions");
+  EXPECT_GT(asked, plain);
   EXPECT_EQ(steps_written("--no-forbidden-questions"), plain);
+  // --questions-only keeps those questions and drops the actions.
+  EXPECT_EQ(steps_written("--questions-only"), asked - plain);
 }
 
 TEST(TrainCli, MalformedDataNamesTheLine) {

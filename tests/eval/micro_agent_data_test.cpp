@@ -272,6 +272,11 @@ TEST(MicroAgentData, ForbiddenMovesAreExactlyTheMovesThatWouldBreakTheConstraint
         << record.completion;
   }
   EXPECT_EQ(questions, constrained_steps);
+
+  // A questions-only probe keeps exactly those questions.
+  const auto probe = sft_records(episodes, 1, {.questions_only = true});
+  ASSERT_EQ(probe.size(), constrained_steps);
+  for (const auto& record : probe) EXPECT_TRUE(record.prompt.ends_with("\nForbidden moves:")) << record.prompt;
 }
 
 TEST(MicroAgentData, AForbiddenMoveQuestionIsTheActionPromptAskingWhichMovesBreakTheConstraint) {

@@ -46,6 +46,9 @@ TEST(MicroAgent, ConfigHashNamesTheRecipeNotTheThreads) {
   auto d = a;
   d.forbidden_questions = true;
   EXPECT_NE(config_hash(a), config_hash(d));
+  auto e = d;
+  e.questions_only = true;
+  EXPECT_NE(config_hash(d), config_hash(e));
   EXPECT_EQ(config_hash(a).size(), 16u);
   EXPECT_NE(cached_model_path(a).string().find("models/micro-agent-" + config_hash(a) + ".gguf"), std::string::npos);
 }
@@ -109,6 +112,25 @@ TEST(MicroAgent, TinyRecipeTrainsAModelThatLlamaCppRunsAndEvaluates) {
   EXPECT_NE(report.find("Forbidden-move questions"), std::string::npos);
   EXPECT_NE(report.find("Action accuracy"), std::string::npos);
   EXPECT_NE(report.find("held-out phrasings"), std::string::npos);
+}
+
+TEST(MicroAgent, AQuestionsOnlyProbeIsScoredOnTheQuestionsAlone) {
+  const auto dir = test::scratch_dir("micro_agent_probe");
+  auto config = tiny();
+  config.questions_only = true;
+  const auto out = dir / "probe.gguf";
+  const auto result = train_micro_agent(config, out);
+  EXPECT_GT(result.examples, 0u);
+  MicroEvalOptions eval_options;
+  eval_options.layouts = 1;
+  eval_options.threads = 1;
+  const auto evaluation = evaluate_micro_agent(out, config, eval_options);
+  EXPECT_GT(evaluation.at("forbidden_questions_heldout").at("steps").get<int>(), 0);
+  EXPECT_FALSE(evaluation.contains("action_accuracy_heldout"));  // it never learned to act
+  EXPECT_FALSE(evaluation.contains("episodes"));
+  const auto report = micro_agent_report(evaluation);
+  EXPECT_NE(report.find("Forbidden-move questions"), std::string::npos);
+  EXPECT_EQ(report.find("Action accuracy"), std::string::npos);
 }
 
 }  // namespace

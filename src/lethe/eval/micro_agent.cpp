@@ -204,7 +204,7 @@ MicroAgentConfig tiny_micro_agent_config() {
 }
 
 SftRecordOptions record_options(const MicroAgentConfig& config) {
-  return {config.examples, config.decisive_repeats, config.forbidden_questions};
+  return {config.examples, config.decisive_repeats, config.forbidden_questions, config.questions_only};
 }
 
 nlohmann::json to_json(const MicroAgentConfig& config) {
@@ -242,6 +242,7 @@ nlohmann::json to_json(const MicroAgentConfig& config) {
       {"prompt_loss_weight", config.prompt_loss_weight},
       {"decisive_repeats", config.decisive_repeats},
       {"forbidden_questions", config.forbidden_questions},
+      {"questions_only", config.questions_only},
       {"seed", config.seed},
       {"threads", config.threads}};
 }
@@ -251,6 +252,7 @@ std::string config_hash(const MicroAgentConfig& config) {
   // Recipes from before decisive repeats, drills and forbidden-move questions existed keep their hash.
   if (config.decisive_repeats == 1) json.erase("decisive_repeats");
   if (!config.forbidden_questions) json.erase("forbidden_questions");
+  if (!config.questions_only) json.erase("questions_only");
   if (config.data.drills == 0) json["data"].erase("drills");
   json.erase("threads");
   return util::sha256_hex(json.dump()).substr(0, 16);
@@ -360,6 +362,10 @@ nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const Mic
   result["config"] = to_json(config);
   result["config_hash"] = config_hash(config);
   result["heldout_layouts"] = data.heldout_layouts;
+  if (config.questions_only) {  // a probe that never learned to act: only its answers mean anything
+    result["forbidden_questions_heldout"] = score(forbidden_questions(heldout_episodes), "forbidden-move questions");
+    return result;
+  }
   result["action_accuracy_heldout"] = accuracy(heldout_episodes, "accuracy (held-out layouts)");
   {
     auto train_data = data;
@@ -447,18 +453,21 @@ std::string micro_agent_report(const nlohmann::json& e) {
                      e.at("config_hash").get<std::string>(), e.at("heldout_layouts").get<int>());
   out +=
       "A small policy trained here on expert GridWorld demonstrations for offline experiments; not a general LLM.\n\n";
-  out += "## Action accuracy vs the expert (greedy)\n\n| split | steps | accuracy |\n|---|---|---|\n";
-  for (const char* split : {"action_accuracy_heldout", "action_accuracy_train_sample"}) {
-    const auto& a = e.at(split);
-    out += fmt::format("| {} | {} | {} |\n", split, a.at("steps").get<std::size_t>(), pct(a, "accuracy"));
-  }
   const auto by_kind_table = [&](const nlohmann::json& scored) {
     out += "\n| kind (held-out) | steps | accuracy |\n|---|---|---|\n";
     for (const auto& [kind, a] : scored.at("by_kind").items()) {
       out += fmt::format("| {} | {} | {} |\n", kind, a.at("steps").get<std::size_t>(), pct(a, "accuracy"));
     }
   };
-  by_kind_table(e.at("action_accuracy_heldout"));
+  const bool acts = e.contains("action_accuracy_heldout");  // not for a --questions-only probe
+  if (acts) {
+    out += "## Action accuracy vs the expert (greedy)\n\n| split | steps | accuracy |\n|---|---|---|\n";
+    for (const char* split : {"action_accuracy_heldout", "action_accuracy_train_sample"}) {
+      const auto& a = e.at(split);
+      out += fmt::format("| {} | {} | {} |\n", split, a.at("steps").get<std::size_t>(), pct(a, "accuracy"));
+    }
+    by_kind_table(e.at("action_accuracy_heldout"));
+  }
   if (e.contains("forbidden_questions_heldout")) {
     const auto& f = e.at("forbidden_questions_heldout");
     out += fmt::format(
@@ -467,6 +476,7 @@ std::string micro_agent_report(const nlohmann::json& e) {
         f.at("steps").get<std::size_t>(), pct(f, "accuracy"));
     by_kind_table(f);
   }
+  if (!acts) return out;
   out += fmt::format("\n## GridAgent episodes on held-out layouts (temperature {})\n\n",
                      e.at("episodes").at("temperature").get<double>());
   out +=

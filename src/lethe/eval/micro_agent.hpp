@@ -15,7 +15,8 @@
 //    state / completing a forbidden trajectory;
 //  - for a recipe with forbidden-move questions, the greedy answer to them (none, or the one move) at every held-out
 //    step under a state or trajectory constraint that forbids at most one move: whether the model reads the
-//    constraint, apart from whether it acts on it.
+//    constraint, apart from whether it acts on it. A questions-only recipe (a probe of whether a model shape can
+//    learn to read constraints at all, trained on nothing else) is scored on these questions alone.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,7 @@ struct MicroAgentConfig {
   float prompt_loss_weight = 0.0f;   // auxiliary next-token loss on the prompts (train::TrainOptions)
   int decisive_repeats = 1;          // copies of each step a constraint decides (sft_records)
   bool forbidden_questions = false;  // also train on forbidden-move questions (micro_agent_data.hpp)
+  bool questions_only = false;       // train on those questions alone: probes whether a shape learns to read them
   std::uint64_t seed = 1;
   int threads = 2;  // not part of the hash
 };

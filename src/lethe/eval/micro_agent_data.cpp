@@ -483,9 +483,9 @@ std::vector<train::SftRecord> sft_records(const std::vector<MicroEpisode>& episo
                                           const SftRecordOptions& options) {
   std::vector<train::SftRecord> records;
   for (const auto& episode : episodes) {
-    const bool ask = options.forbidden_questions && forbids_moves(episode.scenario);
+    const bool ask = (options.forbidden_questions || options.questions_only) && forbids_moves(episode.scenario);
     for (const auto& step : episode.steps) {
-      const int copies = step.decisive ? std::max(1, options.decisive_repeats) : 1;
+      const int copies = options.questions_only ? 0 : step.decisive ? std::max(1, options.decisive_repeats) : 1;
       for (int c = 0; c < copies; ++c) records.push_back({step.prompt, " " + step.action});
       if (ask) records.push_back(forbidden_question_record(step));
     }

@@ -120,6 +120,7 @@ struct SftRecordOptions {
   std::size_t max_records = 0;       // 0: all
   int decisive_repeats = 1;          // copies of each decisive step
   bool forbidden_questions = false;  // also the forbidden-move question of each constrained step (file comment)
+  bool questions_only = false;       // only those questions, no actions: a probe of whether a model reads constraints
 };
 
 // Whether the episode runs under a state or trajectory constraint (one that forbids moves).
