@@ -249,7 +249,7 @@ nlohmann::json to_json(const MicroAgentConfig& config) {
 
 std::string config_hash(const MicroAgentConfig& config) {
   auto json = to_json(config);
-  // Recipes from before decisive repeats, drills and forbidden-move questions existed keep their hash.
+  // Recipes from before an option existed (decisive repeats, drills, questions, the probe) keep their hash.
   if (config.decisive_repeats == 1) json.erase("decisive_repeats");
   if (!config.forbidden_questions) json.erase("forbidden_questions");
   if (!config.questions_only) json.erase("questions_only");
