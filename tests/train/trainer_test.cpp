@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
+#include <string>
 
 #include "lethe/train/llama_graph.hpp"
 #include "lethe/train/model_init.hpp"
@@ -103,6 +105,41 @@ TEST(Trainer, DpoRaisesMarginAndImplicitRewardAccuracyOnHeldOutPairs) {
   }
   EXPECT_GT(policy_mean, reference_mean + 0.5);
   EXPECT_EQ(correct, 3);  // was 0 at the reference, where implicit rewards are all zero
+}
+
+// "... code 7 ... Code:" -> " 7", with a varying number of filler words before the code: only attention to the
+// right earlier token answers it, so a trainer whose attention does not learn leaves the held-out loss near
+// ln(10) / 3 (a uniform digit among the three completion tokens: space, digit, end).
+std::vector<SftRecord> copy_records(int count, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<SftRecord> records;
+  for (int i = 0; i < count; ++i) {
+    std::string prompt;
+    for (auto filler = rng() % 4; filler > 0; --filler) prompt += "the cat sat. ";
+    const auto code = std::to_string(rng() % 10);
+    prompt += "The code is " + code + ". Then " + std::to_string(rng() % 10) + " dogs ran.\nCode:";
+    records.push_back({prompt, " " + code});
+  }
+  return records;
+}
+
+TEST(Trainer, SftTeachesAFreshModelToCopyATokenFromThePrompt) {
+  quiet_llama();
+  ModelConfig config;
+  config.n_layer = 2;
+  config.n_embd = 64;
+  config.n_head = config.n_head_kv = 4;
+  config.seed = 5;
+  Model model = init_model(config, test::stories_model());
+  const Tokenizer tokenizer(test::stories_model());
+  const auto train = sft_examples(tokenizer, copy_records(1200, 1), model);
+  const auto heldout = sft_examples(tokenizer, copy_records(100, 2), model);
+  TrainOptions options;
+  options.batch_size = 8;
+  options.adamw.learning_rate = 3e-3f;
+  options.n_threads = 1;
+  train_sft(model, train, options);
+  EXPECT_LT(mean_sft_loss(model, heldout, 1), 0.1f);
 }
 
 TEST(Trainer, LearningRateScheduleWarmsUpThenDecaysToTheFloor) {
