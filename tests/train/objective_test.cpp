@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <random>
 
 #include "ggml.h"
 #include "lethe/train/model_init.hpp"
@@ -91,6 +92,38 @@ TEST(Objective, GradientsOfTiedEmbeddingSumBothUses) {
 TEST(Objective, DpoGradientsMatchFiniteDifferences) {
   const auto batch = toy_batch();  // chosen = a, rejected = b
   expect_gradients_match([&](Objective& o, bool grads) { return o.dpo(batch, {0.5f}, 0.8f, grads); });
+}
+
+// Every entry of every tensor, not only the largest: the gradient's component along a random direction in one
+// tensor's space equals the loss's directional derivative. A wrong gradient for one head or one row shows here.
+TEST(Objective, SftGradientsMatchDirectionalDerivativesOfEveryTensor) {
+  Model model = tiny_model();
+  WeightTensors weights(model);
+  Objective objective(model.hparams(), weights, 2);
+  const auto batch = toy_batch();
+  objective.sft(batch, true);
+  const auto gradients = objective.gradients();
+  const auto& params = weights.parameters();
+  std::mt19937_64 rng(3);
+  std::normal_distribution<float> normal;
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto* data = static_cast<float*>(params[i]->data);
+    const std::vector<float> original(data, data + gradients[i].size());
+    std::vector<float> direction(original.size());
+    double along = 0.0;
+    for (size_t j = 0; j < direction.size(); ++j) {
+      direction[j] = normal(rng);
+      along += static_cast<double>(direction[j]) * gradients[i][j];
+    }
+    const auto loss_at = [&](float step) {
+      for (size_t j = 0; j < original.size(); ++j) data[j] = original[j] + step * direction[j];
+      return objective.sft(batch, false);
+    };
+    const float eps = 2e-3f;
+    const double numeric = (static_cast<double>(loss_at(eps)) - loss_at(-eps)) / (2 * eps);
+    std::copy(original.begin(), original.end(), data);
+    EXPECT_NEAR(along, numeric, 3e-3 + 0.03 * std::fabs(numeric)) << ggml_get_name(params[i]);
+  }
 }
 
 TEST(Objective, SftLossIgnoresPromptTokens) {
