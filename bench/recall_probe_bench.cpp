@@ -6,13 +6,15 @@
 //   forbidden  as recall, but half the constraints name no neighbour (answer "none"): the micro agent's question;
 //   cells      the same question on real grid cells "(x,y)", written as the micro agent's prompt writes them;
 //   cells-steps  as cells, but a third of the training prompts ask for the constrained cell and a third for a
-//              neighbour's cell (the two lookups the question composes); scored on the question alone.
+//              neighbour's cell (the two lookups the question composes); scored on the question alone;
+//   cells-dense  as cells, but each training prompt asks four questions on one scene (with --prompt-loss, each
+//              answer is a target); scored on single questions.
 // The score is the greedy single choice among the possible answers through the in-process llama.cpp backend, as the
 // agent is scored. Prints a table and writes JSON (default bench-results/recall_probe/results.json) and each task's
 // model beside it (TASK.gguf). Usage:
-//   lethe_recall_probe_bench [--tasks copy,recall,forbidden,cells,cells-steps] [--examples N] [--epochs N]
-//       [--batch N] [--lr X] [--warmup N] [--cosine 0|1] [--init-std X] [--layers N] [--width N] [--heads N]
-//       [--threads N] [--seed N] [--out FILE]
+//   lethe_recall_probe_bench [--tasks copy,recall,forbidden,cells,cells-steps,cells-dense] [--examples N]
+//       [--epochs N] [--batch N] [--lr X] [--warmup N] [--cosine 0|1] [--prompt-loss X] [--context N]
+//       [--init-std X] [--layers N] [--width N] [--heads N] [--threads N] [--seed N] [--out FILE]
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -47,8 +49,9 @@ struct Settings {
   int epochs = 1;
   int batch = 8;
   double learning_rate = 3e-3;
-  int warmup = 0;       // linear warm-up steps
-  bool cosine = false;  // cosine decay to a tenth of the peak
+  int warmup = 0;            // linear warm-up steps
+  bool cosine = false;       // cosine decay to a tenth of the peak
+  double prompt_loss = 0.0;  // weight of the next-token loss on the prompt
   lethe::train::ModelConfig model;
   int threads = 1;  // ggml's workers spin at barriers; with short sequences one thread is the fastest on 2 cores
   std::uint64_t seed = 1;
@@ -77,48 +80,90 @@ SftRecord label_record(const std::string& task, std::mt19937_64& rng) {
 
 // The micro agent's own question on real grid cells (x,y): the agent's position and neighbours written as its
 // observation writes them (a wall shows no cell), and a constraint that names a free neighbour half of the time,
-// else a cell two steps away. Held-out prompts put the agent on cells that training never does. With `steps_too`,
-// a third of the training prompts ask instead for the constrained cell, and a third for one neighbour's cell: the
-// two lookups the question composes.
-SftRecord cell_record(std::mt19937_64& rng, bool held_out, bool steps_too) {
+// else a cell two steps away. Held-out prompts put the agent on cells that training never does.
+struct CellQuestion {
   int x = 0, y = 0;
+  std::vector<bool> walls;
+  std::size_t slot = 0;  // the neighbour the constraint is about
+  bool names_a_neighbour = false;
+};
+
+const int kDx[] = {0, 0, -1, 1}, kDy[] = {-1, 1, 0, 0};
+
+std::string cell(int x, int y) { return fmt::format("({},{})", x, y); }
+
+CellQuestion draw_cell_question(std::mt19937_64& rng, bool held_out) {
+  CellQuestion q;
   do {  // 2..7, so that cells two steps away stay single digits
-    x = 2 + static_cast<int>(rng() % 6);
-    y = 2 + static_cast<int>(rng() % 6);
-  } while (((y * 6 + x) % 5 == 0) != held_out);
-  const int dx[] = {0, 0, -1, 1}, dy[] = {-1, 1, 0, 0};
-  const auto cell = [](int cx, int cy) { return fmt::format("({},{})", cx, cy); };
-  const auto slot = static_cast<std::size_t>(rng() % 4);
-  const bool names_a_neighbour = rng() % 2 == 0;
-  const int reach = names_a_neighbour ? 1 : 2;
-  const std::string constrained = cell(x + reach * dx[slot], y + reach * dy[slot]);
-  std::ostringstream prompt;
-  prompt << "Constraints:\n- Never move into " << constrained << ".\nObservation: pos " << cell(x, y);
-  std::vector<bool> walls(4);
-  for (std::size_t i = 0; i < 4; ++i) {
-    walls[i] = i != slot && rng() % 4 == 0;
-    prompt << "; " << kDirections[i] << (walls[i] ? ": wall" : " " + cell(x + dx[i], y + dy[i]) + ": free");
-  }
-  const auto question = steps_too && !held_out ? rng() % 3 : 0;
-  if (question == 1) return {prompt.str() + "\nConstrained cell:", " " + constrained};
-  if (question == 2) {
-    std::size_t asked = rng() % 4;
-    while (walls[asked]) asked = (asked + 1) % 4;
-    return {prompt.str() + "\nCell " + kDirections[asked] + ":", " " + cell(x + dx[asked], y + dy[asked])};
-  }
-  prompt << "\nForbidden moves:";
-  return {prompt.str(), " " + (names_a_neighbour ? kDirections[slot] : std::string("none"))};
+    q.x = 2 + static_cast<int>(rng() % 6);
+    q.y = 2 + static_cast<int>(rng() % 6);
+  } while (((q.y * 6 + q.x) % 5 == 0) != held_out);
+  q.slot = static_cast<std::size_t>(rng() % 4);
+  q.names_a_neighbour = rng() % 2 == 0;
+  q.walls.assign(4, false);
+  for (std::size_t i = 0; i < 4; ++i) q.walls[i] = i != q.slot && rng() % 4 == 0;
+  return q;
 }
 
+std::size_t free_slot(const CellQuestion& q, std::mt19937_64& rng) {
+  auto slot = static_cast<std::size_t>(rng() % 4);
+  while (q.walls[slot]) slot = (slot + 1) % 4;
+  return slot;
+}
+
+std::string constrained_cell(const CellQuestion& q) {
+  const int reach = q.names_a_neighbour ? 1 : 2;
+  return cell(q.x + reach * kDx[q.slot], q.y + reach * kDy[q.slot]);
+}
+
+// The constraint and the observation, without the question.
+std::string cell_scene_text(const CellQuestion& q) {
+  std::ostringstream text;
+  text << "Constraints:\n- Never move into " << constrained_cell(q) << ".\nObservation: pos " << cell(q.x, q.y);
+  for (std::size_t i = 0; i < 4; ++i)
+    text << "; " << kDirections[i] << (q.walls[i] ? ": wall" : " " + cell(q.x + kDx[i], q.y + kDy[i]) + ": free");
+  return text.str();
+}
+
+SftRecord forbidden_moves_record(const CellQuestion& q) {
+  return {cell_scene_text(q) + "\nForbidden moves:",
+          " " + (q.names_a_neighbour ? kDirections[q.slot] : std::string("none"))};
+}
+
+// Training prompts of the cells-* tasks. cells-steps: a third ask instead for the constrained cell and a third for
+// one neighbour's cell, the two lookups the question composes. cells-dense: four questions on one observation, each
+// with its answer, the last one as the completion (with --prompt-loss every answer teaches).
+SftRecord cell_record(const std::string& task, std::mt19937_64& rng, bool held_out) {
+  auto q = draw_cell_question(rng, held_out);
+  if (held_out || task == "cells") return forbidden_moves_record(q);
+  if (task == "cells-dense") {
+    std::string prompt;
+    for (int i = 0; i < 3; ++i) {
+      const auto block = forbidden_moves_record(q);
+      prompt += block.prompt + block.completion + "\n";
+      q.slot = free_slot(q, rng);
+      q.names_a_neighbour = rng() % 2 == 0;
+    }
+    const auto last = forbidden_moves_record(q);
+    return {prompt + last.prompt, last.completion};
+  }
+  const auto question = rng() % 3;
+  if (question == 0) return forbidden_moves_record(q);
+  if (question == 1) return {cell_scene_text(q) + "\nConstrained cell:", " " + constrained_cell(q)};
+  const auto asked = free_slot(q, rng);
+  return {cell_scene_text(q) + "\nCell " + kDirections[asked] + ":", " " + cell(q.x + kDx[asked], q.y + kDy[asked])};
+}
+
+bool is_cell_task(const std::string& task) { return task == "cells" || task == "cells-steps" || task == "cells-dense"; }
+
 SftRecord make_record(const std::string& task, std::mt19937_64& rng, bool held_out) {
-  if (task == "cells" || task == "cells-steps") return cell_record(rng, held_out, task == "cells-steps");
-  return label_record(task, rng);
+  return is_cell_task(task) ? cell_record(task, rng, held_out) : label_record(task, rng);
 }
 
 std::vector<std::string> answers_of(const std::string& task) {
   if (task == "copy") return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
   auto answers = kDirections;
-  if (task == "forbidden" || task == "cells" || task == "cells-steps") answers.push_back("none");
+  if (task == "forbidden" || is_cell_task(task)) answers.push_back("none");
   return answers;
 }
 
@@ -150,6 +195,7 @@ nlohmann::json run_task(const std::string& task, const Settings& settings, const
   options.adamw.learning_rate = static_cast<float>(settings.learning_rate);
   options.warmup_steps = settings.warmup;
   options.cosine_decay = settings.cosine;
+  options.prompt_loss_weight = static_cast<float>(settings.prompt_loss);
   options.seed = settings.seed;
   options.n_threads = settings.threads;
   const auto report = lethe::train::train_sft(model, examples, options, [&](const lethe::train::Progress& p) {
@@ -256,7 +302,11 @@ Settings parse(int argc, char** argv) {
     else if (flag == "--cosine") {
       if (value != "0" && value != "1") throw std::runtime_error("--cosine takes 0 or 1");
       s.cosine = value == "1";
-    } else if (flag == "--init-std")
+    } else if (flag == "--context")
+      s.model.n_ctx = std::stoi(value);
+    else if (flag == "--prompt-loss")
+      s.prompt_loss = std::stod(value);
+    else if (flag == "--init-std")
       s.model.init_std = std::stof(value);
     else if (flag == "--threads")
       s.threads = std::stoi(value);
@@ -268,12 +318,12 @@ Settings parse(int argc, char** argv) {
       throw std::runtime_error("unknown flag " + flag);
   }
   for (const auto& task : s.tasks)
-    if (task != "copy" && task != "recall" && task != "forbidden" && task != "cells" && task != "cells-steps")
+    if (task != "copy" && task != "recall" && task != "forbidden" && !is_cell_task(task))
       throw std::runtime_error("unknown task " + task);
   if (s.examples < 1 || s.epochs < 1 || s.batch < 1 || s.threads < 1 || !(s.learning_rate > 0) ||
       !(s.model.init_std > 0))
     throw std::runtime_error("--examples, --epochs, --batch, --threads, --lr and --init-std must be positive");
-  if (s.warmup < 0) throw std::runtime_error("--warmup must not be negative");
+  if (s.warmup < 0 || s.prompt_loss < 0) throw std::runtime_error("--warmup and --prompt-loss must not be negative");
   lethe::train::validate_model_config(s.model);
   return s;
 }
@@ -284,18 +334,21 @@ int main(int argc, char** argv) {
   try {
     const auto settings = parse(argc, argv);
     const std::string vocab = std::string(LETHE_SHARED_DIR) + "/models/stories260Ktok512.gguf";
-    nlohmann::json result{
-        {"model",
-         {{"layers", settings.model.n_layer}, {"width", settings.model.n_embd}, {"heads", settings.model.n_head}}},
-        {"epochs", settings.epochs},
-        {"batch", settings.batch},
-        {"learning_rate", settings.learning_rate},
-        {"warmup", settings.warmup},
-        {"cosine", settings.cosine},
-        {"init_std", settings.model.init_std},
-        {"threads", settings.threads},
-        {"seed", settings.seed},
-        {"tasks", nlohmann::json::array()}};
+    nlohmann::json result{{"model",
+                           {{"layers", settings.model.n_layer},
+                            {"width", settings.model.n_embd},
+                            {"heads", settings.model.n_head},
+                            {"context", settings.model.n_ctx}}},
+                          {"epochs", settings.epochs},
+                          {"batch", settings.batch},
+                          {"learning_rate", settings.learning_rate},
+                          {"warmup", settings.warmup},
+                          {"cosine", settings.cosine},
+                          {"prompt_loss", settings.prompt_loss},
+                          {"init_std", settings.model.init_std},
+                          {"threads", settings.threads},
+                          {"seed", settings.seed},
+                          {"tasks", nlohmann::json::array()}};
     for (const auto& task : settings.tasks) result["tasks"].push_back(run_task(task, settings, vocab));
 
     fmt::print("{}x{} model, {} examples x {} epochs, batch {}, lr {}\n", settings.model.n_layer, settings.model.n_embd,
