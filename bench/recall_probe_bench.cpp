@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "lethe/env/grid_geometry.hpp"
 #include "lethe/llm/factory.hpp"
 #include "lethe/train/model_init.hpp"
 #include "lethe/train/tokenizer.hpp"
@@ -90,7 +91,7 @@ struct CellQuestion {
 
 const int kDx[] = {0, 0, -1, 1}, kDy[] = {-1, 1, 0, 0};
 
-std::string cell(int x, int y) { return fmt::format("({},{})", x, y); }
+std::string cell(int x, int y) { return lethe::env::cell_key({x, y}); }  // as the agent's prompts write cells
 
 CellQuestion draw_cell_question(std::mt19937_64& rng, bool held_out) {
   CellQuestion q;
@@ -208,7 +209,7 @@ nlohmann::json run_task(const std::string& task, const Settings& settings, const
   // the answers are tokenized as they follow the prompt (tokenized on their own they start with a word-boundary token
   // the model never saw there).
   const auto model_path = std::filesystem::path(settings.out).parent_path() / (task + ".gguf");
-  std::filesystem::create_directories(model_path.parent_path());
+  if (model_path.has_parent_path()) std::filesystem::create_directories(model_path.parent_path());
   model.save(model_path.string());
   lethe::llm::Options llm_options;
   llm_options.chat_template = "raw";
@@ -361,7 +362,8 @@ int main(int argc, char** argv) {
                  t["seconds"].get<double>(), t["loss_first_tenth"].get<double>(), t["loss_last_tenth"].get<double>(),
                  100.0 * t["train_accuracy"].get<double>(), 100.0 * t["heldout_accuracy"].get<double>(),
                  100.0 * t["heldout_base_rate"].get<double>());
-    std::filesystem::create_directories(std::filesystem::path(settings.out).parent_path());
+    if (std::filesystem::path(settings.out).has_parent_path())
+      std::filesystem::create_directories(std::filesystem::path(settings.out).parent_path());
     std::ofstream(settings.out) << result.dump(2) << "\n";
     fmt::print("wrote {}\n", settings.out);
   } catch (const std::exception& e) {
