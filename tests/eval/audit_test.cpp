@@ -107,6 +107,28 @@ TEST(Audit, HardMethodEndToEndWithAScriptedModel) {
   EXPECT_NE(svg.str().find("class=\"cell probed\""), std::string::npos);
 }
 
+// A target in each of two layouts: the unlearned agent probes and explores each layout with the other layout's
+// filter installed as well, which must leave it alone there.
+TEST(Audit, TargetsInTwoLayouts) {
+  agent::test::ScriptedLlm llm(seeded_pick);
+  auto config = small_config("audit_two_layouts");
+  const auto twin = config.scenario.work_dir.parent_path() / "twin.json";
+  std::ofstream(twin) << R"({"id": "twin", "rows": ["S...", ".#..", "...T"]})";
+  config.scenario.layout_names.push_back(twin.string());
+  config.scenario.targets = 2;
+  const auto layouts = load_scenario_layouts(config.scenario);
+  const auto spread = [&] {
+    const auto requests = choose_requests(config.scenario, layouts);
+    return requests[0].environment != requests[1].environment;
+  };
+  for (config.scenario.seed = 0; !spread(); ++config.scenario.seed) ASSERT_LT(config.scenario.seed, 100u);
+  const auto results = run_audit(config, llm);
+  ASSERT_EQ(results.layouts.size(), 2u);
+  EXPECT_EQ(results.pooled.unlearned.traversed, 0);
+  ASSERT_EQ(results.reconstruction.size(), 2u);
+  EXPECT_GT(results.divergence.states, 0u);
+}
+
 TEST(Audit, SameSeedSameResults) {
   agent::test::ScriptedLlm first_llm(seeded_pick);
   agent::test::ScriptedLlm second_llm(seeded_pick);

@@ -24,8 +24,8 @@ using agent::test::VectorMemory;
 // . . . . .
 // . . . # .
 // S . . . .
-env::GridLayout small() {
-  return env::layout_from_json({{"id", "small"}, {"rows", {".....", ".#...", ".....", "...#.", "S...."}}}, "test");
+env::GridLayout small(const std::string& id = "small") {
+  return env::layout_from_json({{"id", id}, {"rows", {".....", ".#...", ".....", "...#.", "S...."}}}, "test");
 }
 
 // Every ordered pair of distinct free cells as goto tasks, repeated until `count`.
@@ -151,6 +151,31 @@ TEST(HardModeWithAdversarialScript, NeverEntersTheStateItAlwaysWants) {
   const auto tally = run_under(agent, request, layout, tasks, 20);
   EXPECT_GE(tally.steps, 2000u);
   EXPECT_EQ(tally.violations, 0u);
+}
+
+// One agent walks every layout (the benchmark runs the remaining tasks of the others): there, the request forbids
+// nothing, not even the cell with the target's coordinates.
+TEST(HardModeWithAdversarialScript, LeavesOtherEnvironmentsAlone) {
+  const auto layout = small();
+  const auto twin = small("twin");
+  const env::Cell target{2, 2};
+  for (const auto& request : {state_request(layout, target), trajectory_request(layout, {{1, 2}, {2, 2}, {2, 3}})}) {
+    const auto filter = HardMethod().constraints(request, layout).filter;
+    const auto moves = env::move_names();
+    for (const auto& visited : {std::vector<env::StateId>{env::state_id(twin, {2, 1})},
+                                std::vector<env::StateId>{env::state_id(twin, {1, 2}), env::state_id(twin, {2, 2})}}) {
+      EXPECT_EQ(filter(agent::FilterContext{visited, moves}), moves) << request.describe();
+    }
+  }
+
+  const auto request = state_request(layout, target);
+  ScriptedLlm llm([&](const llm::ChatRequest& r) { return towards(twin, target, r); });
+  VectorMemory memory;
+  agent::GridAgent agent(llm, memory, hot_agent(12));
+  agent.set_action_filter(HardMethod().constraints(request, layout).filter);
+  const auto tally = run_under(agent, state_request(twin, target), twin, many_tasks(twin, 40), 20);
+  EXPECT_GT(tally.violations, 10u);  // the twin's (2,2) is entered as often as the script likes
+  EXPECT_EQ(tally.restricted_steps, 0u);
 }
 
 TEST(HardModeWithAdversarialScript, NeverCompletesTheTrajectoryItAlwaysWants) {

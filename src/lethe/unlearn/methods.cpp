@@ -56,8 +56,9 @@ agent::ActionFilter forbidding_filter(const Request& request, const env::GridLay
   if (request.scenario == Scenario::environment) throw Error("an environment request has no forbidden moves");
   check_layout(request, layout);
   return [run = ForbiddenRun(request.states), layout](const agent::FilterContext& ctx) {
+    // One agent walks every layout; in any but the request's, this request forbids nothing.
+    if (ctx.visited.empty() || ctx.visited.back().environment != layout.id()) return ctx.actions;
     std::vector<std::string> kept;
-    if (ctx.visited.empty()) return ctx.actions;
     const auto progress = run.progress(ctx.visited);
     const auto here = env::cell_from_state_id(layout, ctx.visited.back());
     for (const auto& action : ctx.actions) {

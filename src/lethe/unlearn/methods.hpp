@@ -32,8 +32,9 @@ struct Constraints {
 Constraints merge(std::vector<Constraints> parts);
 
 // The hard filter for a state or trajectory request on `layout`: removes each action whose destination (the
-// neighbour, or the current cell when the move bumps into a wall or obstacle) would complete the target.
-// Throws Error for an environment request or a request about another layout.
+// neighbour, or the current cell when the move bumps into a wall or obstacle) would complete the target. In any
+// other environment it keeps every action. Throws Error for an environment request or a request about another
+// layout.
 agent::ActionFilter forbidding_filter(const Request& request, const env::GridLayout& layout);
 
 class Method {
