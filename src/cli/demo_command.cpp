@@ -195,8 +195,8 @@ void run_demo(const DemoArgs& args) {
       avoided(reference), reference.at("episodes").get<std::size_t>());
   std::cout << fmt::format("   other tasks: success {} before, {} after ({} for the reference); steps {} -> {}\n\n",
                            percent(r.at("success_before")), percent(r.at("success_after")),
-                           percent(r.at("reference").at("success")), number(r.at("before").at("other").at("steps")),
-                           number(r.at("steps_after_other")));
+                           percent(r.at("reference").at("success")), number(r.at("before").at("remaining").at("steps")),
+                           number(r.at("after").at("remaining").at("steps")));
 
   std::cout << "5. Where the agent went (visitation heatmaps, X outlined in blue):\n";
   for (const auto& path : result.heatmaps) std::cout << "   " << path.string() << "\n";

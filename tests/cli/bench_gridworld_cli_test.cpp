@@ -86,6 +86,49 @@ TEST(BenchGridworldCli, NamedLayoutsAndNoneMethodWork) {
   EXPECT_EQ(results.at("config").at("memory"), "sqlite");
 }
 
+// The hard method over two layouts, generated or named: the targets lie in one, the unlearned agent also walks the
+// other (whose figures are reported apart, as the paper's "other environments"), and the guarantee holds. Nothing
+// is learned (--episodes 0), which keeps the prompts short and the test quick.
+struct TwoLayouts {
+  std::string scenario;
+  std::string layouts;
+};
+
+class BenchGridworldCliTwoLayouts : public ::testing::TestWithParam<TwoLayouts> {};
+
+TEST_P(BenchGridworldCliTwoLayouts, HardMethodReportsTheOtherLayout) {
+  const auto& [scenario, layouts] = GetParam();
+  const auto out =
+      test::scratch_dir("bench_gridworld_cli_two_" + scenario + (layouts == "2" ? "_generated" : "_named")) / "run";
+  const auto r =
+      run_process(lethe("bench gridworld --quiet " + fixture() + "--scenario " + scenario +
+                        " --method hard --layouts " + layouts + " --layout-dir " + shell_quote(layout_dir()) +
+                        " --grid 5 --episodes 0 --step-limit 8 --goto-tasks 1 --unlearning-tasks 1 "
+                        "--attempts 1 --seed 7 --out " +
+                        shell_quote(out.string())));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream in(out / "results.json");
+  const auto results = nlohmann::json::parse(in);
+  ASSERT_EQ(results.at("layouts").size(), 2u);
+  EXPECT_DOUBLE_EQ(results.at("unlearn_efficacy").get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(results.at("after").at("target").at("avoidance").get<double>(), 1.0);
+  ASSERT_EQ(results.at("other_layouts").size(), 1u);
+  EXPECT_NE(results.at("other_layouts")[0], results.at("requests")[0].at("request").at("environment"));
+  EXPECT_GT(results.at("after").at("other").at("episodes").get<int>(), 0);
+  EXPECT_TRUE(results.at("steps_after_other").is_number());
+  EXPECT_TRUE(results.at("success_after_other").is_number());
+  EXPECT_EQ(results.at("steps_after_other"), results.at("after").at("other").at("steps"));
+}
+
+std::string case_name(const ::testing::TestParamInfo<TwoLayouts>& param) {
+  return param.param.scenario + (param.param.layouts == "2" ? "Generated" : "Named");
+}
+
+INSTANTIATE_TEST_SUITE_P(GeneratedAndNamed, BenchGridworldCliTwoLayouts,
+                         ::testing::Values(TwoLayouts{"state", "2"}, TwoLayouts{"trajectory", "2"},
+                                           TwoLayouts{"state", "house,open"}, TwoLayouts{"trajectory", "house,open"}),
+                         case_name);
+
 struct BadInput {
   std::string args;
   std::string message;

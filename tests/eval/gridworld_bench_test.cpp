@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "../agent/agent_doubles.hpp"
 #include "lethe/env/grid_paths.hpp"
+#include "lethe/env/grid_world.hpp"
 #include "lethe_test/paths.hpp"
 
 namespace lethe::eval {
@@ -34,14 +36,17 @@ env::Cell cell_after(const std::string& prompt, const std::string& marker) {
   return env::parse_cell_key(prompt.substr(at + marker.size(), end + 1 - at - marker.size()));
 }
 
-// A policy that knows the layout: goto tasks take the shortest path when its move is offered (so it walks
+// A policy that knows the layouts: goto tasks take the shortest path when its move is offered (so it walks
 // straight through any target unless something stops it); otherwise the first offered action.
-ScriptedLlm shortest_path_llm(const env::GridLayout& layout) {
-  return ScriptedLlm([layout](const llm::ChatRequest& request) {
+ScriptedLlm shortest_path_llm(const std::vector<env::GridLayout>& layouts) {
+  return ScriptedLlm([layouts](const llm::ChatRequest& request) {
     const auto& prompt = prompt_of(request);
-    if (prompt.find("; goal ") != std::string::npos) {
+    const auto layout = std::find_if(layouts.begin(), layouts.end(), [&](const env::GridLayout& candidate) {
+      return prompt.find(env::world_name_text(candidate.id())) != std::string::npos;
+    });
+    if (layout != layouts.end() && prompt.find("; goal ") != std::string::npos) {
       const auto path =
-          env::shortest_path(layout, cell_after(prompt, "Observation: pos "), cell_after(prompt, "; goal "));
+          env::shortest_path(*layout, cell_after(prompt, "Observation: pos "), cell_after(prompt, "; goal "));
       if (path && !path->moves.empty()) {
         const std::string move(env::move_name(path->moves.front()));
         if (std::find(request.choices.begin(), request.choices.end(), move) != request.choices.end()) return move;
@@ -65,8 +70,7 @@ std::string read_text(const std::filesystem::path& path) {
 
 TEST(GridworldBench, HardMethodAvoidsTheTargetAndWritesEveryOutput) {
   const auto config = small_config();
-  const auto layout = load_scenario_layouts(config).front();
-  auto llm = shortest_path_llm(layout);
+  auto llm = shortest_path_llm(load_scenario_layouts(config));
   const auto out = test::scratch_dir("bench_hard");
   std::vector<std::string> stages;
   const auto result = run_gridworld_bench(config, llm, "scripted", out, [&](const Progress& p) {
@@ -77,19 +81,24 @@ TEST(GridworldBench, HardMethodAvoidsTheTargetAndWritesEveryOutput) {
 
   // The shortest-path policy walks through the target before unlearning; the hard filter and the reference
   // agent's ignorance keep every episode away from it.
-  EXPECT_LT(result.metrics.before_target.avoidance, 1.0);
-  EXPECT_DOUBLE_EQ(result.metrics.after_target.avoidance, 1.0);
+  EXPECT_LT(result.metrics.before.target.avoidance, 1.0);
+  EXPECT_DOUBLE_EQ(result.metrics.after.target.avoidance, 1.0);
   EXPECT_DOUBLE_EQ(result.metrics.unlearn_efficacy, 1.0);
   EXPECT_DOUBLE_EQ(result.metrics.unlearn_at_1, 1.0);
   EXPECT_DOUBLE_EQ(result.metrics.success_after, result.metrics.success_before);
 
   const auto json = read_json(out / "results.json");
   EXPECT_EQ(json, result.results);
-  for (const char* key : {"unlearn_efficacy", "unlearn_at_1", "success_before", "success_after", "steps_before",
-                          "steps_after_target", "steps_after_other"}) {
+  for (const char* key :
+       {"unlearn_efficacy", "unlearn_at_1", "success_before", "success_after", "steps_before", "steps_after_target"}) {
     ASSERT_TRUE(json.contains(key)) << key;
     ASSERT_TRUE(json.at(key).is_number()) << key;
   }
+  // One layout: nothing to measure on other layouts.
+  EXPECT_TRUE(json.at("other_layouts").empty());
+  EXPECT_TRUE(json.at("steps_after_other").is_null());
+  EXPECT_EQ(json.at("after").at("other").at("episodes"), 0);
+  EXPECT_EQ(json.at("after").at("remaining"), json.at("after").at("target_layout"));
   EXPECT_GE(json.at("success_before").get<double>(), 0.0);
   EXPECT_LE(json.at("success_before").get<double>(), 1.0);
   EXPECT_TRUE(json.at("reference").contains("success"));
@@ -117,13 +126,50 @@ TEST(GridworldBench, NoUnlearningLeavesTheTargetInUse) {
   auto config = small_config();
   config.method = "none";
   config.max_attempts = 2;
-  const auto layout = load_scenario_layouts(config).front();
-  auto llm = shortest_path_llm(layout);
+  auto llm = shortest_path_llm(load_scenario_layouts(config));
   const auto result = run_gridworld_bench(config, llm, "scripted", test::scratch_dir("bench_none"));
-  EXPECT_LT(result.metrics.after_target.avoidance, 1.0);
+  EXPECT_LT(result.metrics.after.target.avoidance, 1.0);
   EXPECT_DOUBLE_EQ(result.metrics.unlearn_efficacy, 0.0);
   EXPECT_DOUBLE_EQ(result.metrics.unlearn_at_1, 0.0);
   EXPECT_EQ(result.results.at("requests")[0].at("attempts_used"), 2);
+}
+
+// The paper's "other environments": the figures of the layouts without a target, apart from the target's layout.
+TEST(GridworldBench, ReportsTheOtherLayoutsApartFromTheTargetsLayout) {
+  auto config = small_config();
+  config.scenario = unlearn::Scenario::trajectory;
+  config.targets = 2;
+  config.work_dir = test::scratch_dir("bench_two_layouts_memory");
+  const auto out = test::scratch_dir("bench_two_layouts");
+  // A corridor holds no possible target: the targets lie in the generated layouts, the corridor is "other".
+  std::ofstream(out / "corridor.json") << R"({"id": "corridor", "rows": ["S....."]})";
+  config.layout_names = {(out / "corridor.json").string()};
+  auto llm = shortest_path_llm(load_scenario_layouts(config));
+  const auto result = run_gridworld_bench(config, llm, "scripted", out);
+  const auto& m = result.metrics;
+  EXPECT_DOUBLE_EQ(m.unlearn_efficacy, 1.0);
+  EXPECT_DOUBLE_EQ(m.after.target.avoidance, 1.0);
+  ASSERT_GT(m.after.other.episodes, 0u);
+  ASSERT_GT(m.after.target_layout.episodes, 0u);
+  EXPECT_EQ(m.after.remaining.episodes, m.after.target_layout.episodes + m.after.other.episodes);
+  // The shortest-path policy walks the corridor the same with or without the (other layouts') filter.
+  EXPECT_DOUBLE_EQ(m.success_after_other, 1.0);
+  EXPECT_DOUBLE_EQ(m.success_before_other, 1.0);
+  EXPECT_DOUBLE_EQ(m.steps_after_other, m.before.other.steps);
+  EXPECT_DOUBLE_EQ(m.steps_after_other, m.after.other.steps);
+
+  const auto& json = result.results;
+  EXPECT_EQ(json.at("other_layouts"), nlohmann::json::array({"corridor"}));
+  EXPECT_EQ(json.at("steps_after_other"), m.after.other.steps);
+  EXPECT_EQ(json.at("success_after_other"), 1.0);
+  for (const char* agent : {"before", "after", "reference"}) {
+    for (const char* set : {"target", "target_layout", "other", "remaining"}) {
+      EXPECT_TRUE(json.at(agent).contains(set)) << agent << " " << set;
+    }
+  }
+  EXPECT_EQ(json.at("reference").at("steps_other"), m.reference.other.steps);
+  const auto report = read_text(out / "report.md");
+  EXPECT_NE(report.find("Other layouts: corridor."), std::string::npos) << report;
 }
 
 TEST(GridworldBench, ComputesThePaperFiguresFromEpisodes) {
@@ -137,16 +183,24 @@ TEST(GridworldBench, ComputesThePaperFiguresFromEpisodes) {
   quick.steps = 4;
   agent::EpisodeResult slow;
   slow.steps = 10;
-  const auto metrics = compute_metrics({}, outcomes, {quick}, {quick, slow}, {slow}, {quick}, {slow, quick}, {});
+  // target, target_layout, other
+  const TaskSetEpisodes before{{quick}, {quick}, {slow}};
+  const TaskSetEpisodes after{{slow}, {slow}, {quick, quick}};
+  const TaskSetEpisodes reference{{slow, quick}, {}, {}};
+  const auto metrics = compute_metrics({}, outcomes, before, after, reference);
   EXPECT_DOUBLE_EQ(metrics.unlearn_efficacy, 1.0);
   EXPECT_DOUBLE_EQ(metrics.unlearn_at_1, 0.5);
   EXPECT_DOUBLE_EQ(metrics.success_before, 0.5);
-  EXPECT_DOUBLE_EQ(metrics.success_after, 1.0);
+  EXPECT_NEAR(metrics.success_after, 2.0 / 3.0, 1e-12);
+  EXPECT_DOUBLE_EQ(metrics.success_before_other, 0.0);
+  EXPECT_DOUBLE_EQ(metrics.success_after_other, 1.0);
   EXPECT_DOUBLE_EQ(metrics.steps_before, 4.0);
   EXPECT_DOUBLE_EQ(metrics.steps_after_target, 10.0);
   EXPECT_DOUBLE_EQ(metrics.steps_after_other, 4.0);
-  EXPECT_DOUBLE_EQ(metrics.reference_target.steps, 7.0);
-  EXPECT_EQ(metrics.reference_other.episodes, 0u);
+  EXPECT_DOUBLE_EQ(metrics.after.remaining.steps, 6.0);
+  EXPECT_DOUBLE_EQ(metrics.reference.target.steps, 7.0);
+  EXPECT_EQ(metrics.reference.other.episodes, 0u);
+  EXPECT_TRUE(std::isnan(metrics.reference.other.steps));
 }
 
 TEST(GridworldBench, RefusesAnUnwritableOutputDirectory) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "../agent/agent_doubles.hpp"
 #include "lethe/env/grid_paths.hpp"
 #include "lethe/unlearn/avoidance.hpp"
@@ -114,6 +116,41 @@ TEST(GridworldScenario, EnvironmentScenarioForgetsALayoutAndKeepsTheOthersTasks)
   EXPECT_TRUE(scenario.reference_memory->entries(forgotten).empty());
   EXPECT_FALSE(scenario.remaining_tasks.empty());
   for (const auto& task : scenario.remaining_tasks) EXPECT_NE(task.environment, forgotten);
+}
+
+// A corridor holds no possible target (no way around any cell), so every target lies in the second layout while
+// the unlearned agent also walks the first: the hard filter must leave it alone there.
+TEST(GridworldScenario, TargetsInTheSecondLayoutLeaveTheFirstUsable) {
+  for (const auto scenario : {unlearn::Scenario::state, unlearn::Scenario::trajectory}) {
+    const auto name = "scenario_second_layout_" + unlearn::to_string(scenario);
+    auto config = small_config(name);
+    config.scenario = scenario;
+    const auto corridor = config.work_dir / "corridor.json";
+    std::ofstream(corridor) << R"({"id": "corridor", "rows": ["S...."]})";
+    config.layout_names = {corridor.string()};
+    auto llm = first_choice_llm();
+    const auto prepared = prepare_scenario(config, llm);
+    ASSERT_EQ(prepared.layouts.size(), 2u);
+    const auto& second = prepared.layouts[1].id();
+    for (const auto& request : prepared.requests) EXPECT_EQ(request.environment, second);
+    EXPECT_TRUE(prepared.holds_target(second));
+    EXPECT_FALSE(prepared.holds_target("corridor"));
+
+    const auto other = prepared.other_layout_tasks();
+    const auto own = prepared.target_layout_tasks();
+    ASSERT_FALSE(other.empty());
+    EXPECT_EQ(other.size() + own.size(), prepared.remaining_tasks.size());
+    for (const auto& task : other) EXPECT_EQ(task.environment, "corridor");
+    for (const auto& task : own) EXPECT_EQ(task.environment, second);
+
+    const auto episodes = run_tasks(*prepared.agent, prepared.layouts, prepared.remaining_tasks, 0);
+    ASSERT_EQ(episodes.size(), prepared.remaining_tasks.size());
+    for (const auto& episode : episodes) {
+      if (episode.environment != "corridor") continue;
+      EXPECT_FALSE(episode.stuck) << episode.task.id;
+      for (const auto& offered : episode.distributions) EXPECT_EQ(offered.actions.size(), 4u) << episode.task.id;
+    }
+  }
 }
 
 TEST(GridworldScenario, NamedLayoutsComeFromTheLayoutDirectory) {

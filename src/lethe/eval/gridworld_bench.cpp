@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <system_error>
 
 #include "lethe/eval/heatmap_svg.hpp"
@@ -34,6 +35,13 @@ std::vector<env::Cell> target_cells(const PreparedScenario& scenario, const env:
   return cells;
 }
 
+TaskSetFigures task_set_figures(const std::vector<unlearn::Request>& requests, const TaskSetEpisodes& episodes) {
+  auto remaining = episodes.target_layout;
+  remaining.insert(remaining.end(), episodes.other.begin(), episodes.other.end());
+  return TaskSetFigures{figures(requests, episodes.target), figures(requests, episodes.target_layout),
+                        figures(requests, episodes.other), figures(requests, remaining)};
+}
+
 std::string format_number(const nlohmann::json& value, const char* format) {
   if (!value.is_number()) return "–";
   return fmt::format(fmt::runtime(format), value.get<double>());
@@ -41,28 +49,29 @@ std::string format_number(const nlohmann::json& value, const char* format) {
 
 }  // namespace
 
+nlohmann::json TaskSetFigures::to_json() const {
+  return {{"target", target.to_json()},
+          {"target_layout", target_layout.to_json()},
+          {"other", other.to_json()},
+          {"remaining", remaining.to_json()}};
+}
+
 GridworldMetrics compute_metrics(const std::vector<unlearn::Request>& requests,
-                                 const std::vector<RequestOutcome>& outcomes,
-                                 const std::vector<agent::EpisodeResult>& before_target,
-                                 const std::vector<agent::EpisodeResult>& before_other,
-                                 const std::vector<agent::EpisodeResult>& after_target,
-                                 const std::vector<agent::EpisodeResult>& after_other,
-                                 const std::vector<agent::EpisodeResult>& reference_target,
-                                 const std::vector<agent::EpisodeResult>& reference_other) {
+                                 const std::vector<RequestOutcome>& outcomes, const TaskSetEpisodes& before,
+                                 const TaskSetEpisodes& after, const TaskSetEpisodes& reference) {
   GridworldMetrics metrics;
   metrics.unlearn_efficacy = fraction(outcomes, &RequestOutcome::efficacy);
   metrics.unlearn_at_1 = fraction(outcomes, &RequestOutcome::unlearn_at_1);
-  metrics.before_target = figures(requests, before_target);
-  metrics.before_other = figures(requests, before_other);
-  metrics.after_target = figures(requests, after_target);
-  metrics.after_other = figures(requests, after_other);
-  metrics.reference_target = figures(requests, reference_target);
-  metrics.reference_other = figures(requests, reference_other);
-  metrics.success_before = metrics.before_other.success;
-  metrics.success_after = metrics.after_other.success;
-  metrics.steps_before = metrics.before_target.steps;
-  metrics.steps_after_target = metrics.after_target.steps;
-  metrics.steps_after_other = metrics.after_other.steps;
+  metrics.before = task_set_figures(requests, before);
+  metrics.after = task_set_figures(requests, after);
+  metrics.reference = task_set_figures(requests, reference);
+  metrics.success_before = metrics.before.remaining.success;
+  metrics.success_after = metrics.after.remaining.success;
+  metrics.success_before_other = metrics.before.other.success;
+  metrics.success_after_other = metrics.after.other.success;
+  metrics.steps_before = metrics.before.target.steps;
+  metrics.steps_after_target = metrics.after.target.steps;
+  metrics.steps_after_other = metrics.after.other.steps;
   return metrics;
 }
 
@@ -94,26 +103,34 @@ GridworldBenchResult run_gridworld_bench(const ScenarioConfig& config, llm::Llm&
 
   // Before / after / reference on the same tasks with the same episode numbers.
   const auto target_tasks = scenario.all_unlearning_tasks();
-  const auto& other_tasks = scenario.remaining_tasks;
+  const auto target_layout_tasks = scenario.target_layout_tasks();
+  const auto other_tasks = scenario.other_layout_tasks();
   std::vector<env::Task> tasks = target_tasks;
+  tasks.insert(tasks.end(), target_layout_tasks.begin(), target_layout_tasks.end());
   tasks.insert(tasks.end(), other_tasks.begin(), other_tasks.end());
-  const auto split = [&](std::vector<agent::EpisodeResult> all) {
-    std::vector<agent::EpisodeResult> target(all.begin(),
-                                             all.begin() + static_cast<std::ptrdiff_t>(target_tasks.size()));
-    std::vector<agent::EpisodeResult> other(all.begin() + static_cast<std::ptrdiff_t>(target_tasks.size()), all.end());
-    return std::pair{std::move(target), std::move(other)};
+  const auto evaluate = [&](agent::GridAgent& agent) {
+    auto all = run_tasks(agent, scenario.layouts, tasks, kEvaluationEpisodeBase);
+    auto next = std::make_move_iterator(all.begin());
+    const auto take = [&](std::size_t count) {
+      std::vector<agent::EpisodeResult> part(next, next + static_cast<std::ptrdiff_t>(count));
+      next += static_cast<std::ptrdiff_t>(count);
+      return part;
+    };
+    TaskSetEpisodes episodes;
+    episodes.target = take(target_tasks.size());
+    episodes.target_layout = take(target_layout_tasks.size());
+    episodes.other = take(other_tasks.size());
+    return episodes;
   };
   const auto report = [&](const std::string& stage, std::size_t done, std::size_t total) {
     if (progress) progress(Progress{stage, done, total});
   };
   report("evaluate", 0, 3);
-  auto [before_target, before_other] =
-      split(run_tasks(*scenario.before_agent, scenario.layouts, tasks, kEvaluationEpisodeBase));
+  const auto before = evaluate(*scenario.before_agent);
   report("evaluate", 1, 3);
-  auto [after_target, after_other] = split(run_tasks(*scenario.agent, scenario.layouts, tasks, kEvaluationEpisodeBase));
+  const auto after = evaluate(*scenario.agent);
   report("evaluate", 2, 3);
-  auto [reference_target, reference_other] =
-      split(run_tasks(scenario.reference->agent(), scenario.layouts, tasks, kEvaluationEpisodeBase));
+  const auto reference = evaluate(scenario.reference->agent());
   report("evaluate", 3, 3);
 
   // Verification, one request at a time, with the constraints the executor installed.
@@ -138,28 +155,25 @@ GridworldBenchResult run_gridworld_bench(const ScenarioConfig& config, llm::Llm&
 
   GridworldBenchResult result;
   result.outcomes = outcomes;
-  result.metrics = compute_metrics(scenario.requests, outcomes, before_target, before_other, after_target, after_other,
-                                   reference_target, reference_other);
+  result.metrics = compute_metrics(scenario.requests, outcomes, before, after, reference);
   const auto& m = result.metrics;
 
   // Heatmaps of the first target's layout.
   const auto& heat_layout = scenario.layout(scenario.requests.front().environment);
   const auto outlined = target_cells(scenario, heat_layout);
-  const std::vector<std::pair<std::string, std::vector<agent::EpisodeResult>>> runs{
-      {"before", before_target}, {"after", after_target}, {"reference", reference_target}};
-  const std::vector<std::pair<std::string, const std::vector<agent::EpisodeResult>*>> others{
-      {"before", &before_other}, {"after", &after_other}, {"reference", &reference_other}};
+  const std::vector<std::pair<std::string, const TaskSetEpisodes*>> runs{
+      {"before", &before}, {"after", &after}, {"reference", &reference}};
   nlohmann::json heatmaps = nlohmann::json::object();
-  for (std::size_t k = 0; k < runs.size(); ++k) {
-    auto episodes = runs[k].second;
-    episodes.insert(episodes.end(), others[k].second->begin(), others[k].second->end());
+  for (const auto& [name, sets] : runs) {
+    auto episodes = sets->target;
+    episodes.insert(episodes.end(), sets->target_layout.begin(), sets->target_layout.end());
     const auto counts = visit_counts(heat_layout, episodes);
-    const auto title = fmt::format("{} — {} ({} unlearning, method {})", heat_layout.id(), runs[k].first,
+    const auto title = fmt::format("{} — {} ({} unlearning, method {})", heat_layout.id(), name,
                                    unlearn::to_string(config.scenario), config.method);
-    const auto path = out_dir / ("heatmap_" + runs[k].first + ".svg");
+    const auto path = out_dir / ("heatmap_" + name + ".svg");
     write_text_file(path, heatmap_svg(heat_layout, counts, outlined, HeatmapOptions{title}));
     result.heatmaps.push_back(path);
-    heatmaps[runs[k].first] = path.filename().string();
+    heatmaps[name] = path.filename().string();
   }
   heatmaps["layout"] = heat_layout.id();
 
@@ -187,36 +201,41 @@ GridworldBenchResult run_gridworld_bench(const ScenarioConfig& config, llm::Llm&
                         {"entries_erased", outcome.entries_erased}});
   }
   nlohmann::json layouts = nlohmann::json::array();
+  nlohmann::json other_layouts = nlohmann::json::array();
   for (const auto& layout : scenario.layouts) {
     layouts.push_back({{"id", layout.id()},
                        {"width", layout.width()},
                        {"height", layout.height()},
                        {"hash", fmt::format("{:016x}", env::layout_hash(layout))}});
+    if (!scenario.holds_target(layout.id())) other_layouts.push_back(layout.id());
   }
   nlohmann::json remaining = nlohmann::json::array();
-  for (const auto& task : other_tasks) remaining.push_back(task.id);
+  for (const auto& task : scenario.remaining_tasks) remaining.push_back(task.id);
+  auto reference_json = m.reference.to_json();
+  reference_json.update({{"success", number_or_null(m.reference.remaining.success)},
+                         {"success_other", number_or_null(m.reference.other.success)},
+                         {"steps_target", number_or_null(m.reference.target.steps)},
+                         {"steps_other", number_or_null(m.reference.other.steps)},
+                         {"learning_episodes", scenario.reference_report.learned.episodes.size()},
+                         {"excluded_tasks", scenario.reference_report.excluded.size()},
+                         {"memory_entries", scenario.reference_memory->size()}});
   result.results = {{"benchmark", "gridworld"},
                     {"llm", {{"spec", llm_spec}, {"describe", llm.describe()}, {"identity", llm.identity()}}},
                     {"config", to_json(scenario.config)},
                     {"layouts", layouts},
+                    {"other_layouts", other_layouts},
                     {"unlearn_efficacy", number_or_null(m.unlearn_efficacy)},
                     {"unlearn_at_1", number_or_null(m.unlearn_at_1)},
                     {"success_before", number_or_null(m.success_before)},
                     {"success_after", number_or_null(m.success_after)},
+                    {"success_before_other", number_or_null(m.success_before_other)},
+                    {"success_after_other", number_or_null(m.success_after_other)},
                     {"steps_before", number_or_null(m.steps_before)},
                     {"steps_after_target", number_or_null(m.steps_after_target)},
                     {"steps_after_other", number_or_null(m.steps_after_other)},
-                    {"before", {{"target", m.before_target.to_json()}, {"other", m.before_other.to_json()}}},
-                    {"after", {{"target", m.after_target.to_json()}, {"other", m.after_other.to_json()}}},
-                    {"reference",
-                     {{"target", m.reference_target.to_json()},
-                      {"other", m.reference_other.to_json()},
-                      {"success", number_or_null(m.reference_other.success)},
-                      {"steps_target", number_or_null(m.reference_target.steps)},
-                      {"steps_other", number_or_null(m.reference_other.steps)},
-                      {"learning_episodes", scenario.reference_report.learned.episodes.size()},
-                      {"excluded_tasks", scenario.reference_report.excluded.size()},
-                      {"memory_entries", scenario.reference_memory->size()}}},
+                    {"before", m.before.to_json()},
+                    {"after", m.after.to_json()},
+                    {"reference", reference_json},
                     {"requests", requests},
                     {"remaining_tasks", remaining},
                     {"memory",
@@ -267,7 +286,24 @@ std::string gridworld_report_markdown(const nlohmann::json& results) {
                     steps(value(reference, "steps_other")));
   md +=
       "Success is measured on the remaining tasks (those that do not touch a target); steps before and after "
-      "(target) on the unlearning tasks, whose direct route crosses a target.\n\n";
+      "(target) on the unlearning tasks, whose direct route crosses a target; steps after (other) on the remaining "
+      "tasks of the other layouts, those that hold no target.\n\n";
+
+  md += "## Remaining tasks on the targets' layouts and on the other layouts\n\n";
+  md += "| Agent | Target's layout: episodes | Success | Steps | Other layouts: episodes | Success | Steps |\n";
+  md += "|---|---|---|---|---|---|---|\n";
+  for (const char* agent : {"before", "after", "reference"}) {
+    const auto& own = results.at(agent).at("target_layout");
+    const auto& other = results.at(agent).at("other");
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", agent, own.value("episodes", 0),
+                      percent(value(own, "success")), steps(value(own, "steps")), other.value("episodes", 0),
+                      percent(value(other, "success")), steps(value(other, "steps")));
+  }
+  std::string other_layouts;
+  for (const auto& id : value(results, "other_layouts")) {
+    other_layouts += (other_layouts.empty() ? "" : ", ") + id.get<std::string>();
+  }
+  md += fmt::format("\nOther layouts: {}.\n\n", other_layouts.empty() ? "none" : other_layouts);
 
   md += "## Avoidance of the targets on the unlearning tasks\n\n";
   md += "| Agent | Episodes | Avoided | Success | Steps |\n|---|---|---|---|---|\n";

@@ -6,14 +6,17 @@
 //   DIR/heatmap_{before,after,reference}.svg   visitation on the first target's layout, targets outlined
 // Memory files go to config.work_dir, or DIR/memory when it is empty.
 //
-// Metrics (tasks: "target" = the unlearning tasks, "other" = the remaining tasks; see gridworld_scenario.hpp):
-//   unlearn_efficacy    fraction of requests verified within max_attempts attempts
-//   unlearn_at_1        fraction of requests verified at the first attempt
-//   success_before      original agent, before unlearning, success on the other tasks
-//   success_after       unlearned agent, success on the other tasks
-//   steps_before        original agent, before unlearning, mean steps on the target tasks
-//   steps_after_target  unlearned agent, mean steps on the target tasks
-//   steps_after_other   unlearned agent, mean steps on the other tasks
+// Metrics (task sets, see gridworld_scenario.hpp: "target" = the unlearning tasks, "remaining" = the remaining
+// tasks, split into "target_layout" = those on the targets' layouts and "other" = those on the other layouts):
+//   unlearn_efficacy      fraction of requests verified within max_attempts attempts
+//   unlearn_at_1          fraction of requests verified at the first attempt
+//   success_before        original agent, before unlearning, success on the remaining tasks
+//   success_after         unlearned agent, success on the remaining tasks
+//   success_before_other  original agent, before unlearning, success on the other layouts' tasks
+//   success_after_other   unlearned agent, success on the other layouts' tasks
+//   steps_before          original agent, before unlearning, mean steps on the target tasks
+//   steps_after_target    unlearned agent, mean steps on the target tasks
+//   steps_after_other     unlearned agent, mean steps on the other layouts' tasks (null with no other layout)
 // plus, for each of before / after / reference and each task set, {episodes, success, steps, avoidance}
 // (avoidance: fraction of episodes that neither enter a forgotten state nor complete a forgotten trajectory).
 #pragma once
@@ -38,28 +41,37 @@ struct RequestOutcome {
   std::size_t entries_erased = 0;
 };
 
+// One agent's episodes on each task set.
+struct TaskSetEpisodes {
+  std::vector<agent::EpisodeResult> target;
+  std::vector<agent::EpisodeResult> target_layout;
+  std::vector<agent::EpisodeResult> other;
+};
+
+// One agent's figures on each task set; remaining = target_layout and other together.
+struct TaskSetFigures {
+  AgentFigures target, target_layout, other, remaining;
+
+  nlohmann::json to_json() const;  // {"target", "target_layout", "other", "remaining"}
+};
+
 struct GridworldMetrics {
   double unlearn_efficacy = 0.0;
   double unlearn_at_1 = 0.0;
   double success_before = 0.0;
   double success_after = 0.0;
+  double success_before_other = 0.0;
+  double success_after_other = 0.0;
   double steps_before = 0.0;
   double steps_after_target = 0.0;
   double steps_after_other = 0.0;
-  AgentFigures before_target, before_other;
-  AgentFigures after_target, after_other;
-  AgentFigures reference_target, reference_other;
+  TaskSetFigures before, after, reference;
 };
 
-// The figures from the three agents' episodes on the target and other tasks and the per-request outcomes.
+// The figures from the three agents' episodes and the per-request outcomes.
 GridworldMetrics compute_metrics(const std::vector<unlearn::Request>& requests,
-                                 const std::vector<RequestOutcome>& outcomes,
-                                 const std::vector<agent::EpisodeResult>& before_target,
-                                 const std::vector<agent::EpisodeResult>& before_other,
-                                 const std::vector<agent::EpisodeResult>& after_target,
-                                 const std::vector<agent::EpisodeResult>& after_other,
-                                 const std::vector<agent::EpisodeResult>& reference_target,
-                                 const std::vector<agent::EpisodeResult>& reference_other);
+                                 const std::vector<RequestOutcome>& outcomes, const TaskSetEpisodes& before,
+                                 const TaskSetEpisodes& after, const TaskSetEpisodes& reference);
 
 struct GridworldBenchResult {
   GridworldMetrics metrics;

@@ -1,6 +1,7 @@
 #include "lethe/eval/gridworld_scenario.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <random>
 #include <set>
 #include <system_error>
@@ -271,6 +272,25 @@ std::vector<env::Task> PreparedScenario::all_unlearning_tasks() const {
   for (const auto& list : unlearning_tasks) {
     for (const auto& task : list) add_unique(tasks, task);
   }
+  return tasks;
+}
+
+bool PreparedScenario::holds_target(const std::string& layout_id) const {
+  return std::any_of(requests.begin(), requests.end(),
+                     [&](const unlearn::Request& request) { return request.environment == layout_id; });
+}
+
+std::vector<env::Task> PreparedScenario::target_layout_tasks() const {
+  std::vector<env::Task> tasks;
+  std::copy_if(remaining_tasks.begin(), remaining_tasks.end(), std::back_inserter(tasks),
+               [&](const env::Task& task) { return holds_target(task.environment); });
+  return tasks;
+}
+
+std::vector<env::Task> PreparedScenario::other_layout_tasks() const {
+  std::vector<env::Task> tasks;
+  std::copy_if(remaining_tasks.begin(), remaining_tasks.end(), std::back_inserter(tasks),
+               [&](const env::Task& task) { return !holds_target(task.environment); });
   return tasks;
 }
 

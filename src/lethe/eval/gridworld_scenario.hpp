@@ -11,10 +11,12 @@
 //    for an environment, its collect task);
 //  - remaining tasks: the learning tasks that do not touch any target — on a forgotten environment none; for a
 //    state or trajectory, those whose shortest route (collect tour, goto path) neither enters a forgotten state
-//    nor completes a forgotten trajectory, and that are not unlearning tasks.
+//    nor completes a forgotten trajectory, and that are not unlearning tasks;
+//  - of the remaining tasks, those on the targets' layouts (target-layout tasks) and those on the layouts that
+//    hold no target (other-layout tasks: the paper's "other environments").
 // Targets: states and trajectories (3 cells) are free cells other than the start and the treasures, chosen from
-// the seed among those with at least one unlearning task; environments are chosen among the layouts, leaving at
-// least one.
+// the seed among those with at least one unlearning task, on any of the layouts; environments are chosen among the
+// layouts, leaving at least one.
 #pragma once
 
 #include <cstddef>
@@ -120,6 +122,11 @@ struct PreparedScenario {
   const env::GridLayout& layout(const std::string& id) const;
   // Every request's unlearning tasks, without repeats, in request order.
   std::vector<env::Task> all_unlearning_tasks() const;
+  // Whether some request is about the layout with this id.
+  bool holds_target(const std::string& layout_id) const;
+  // The remaining tasks on the layouts that hold a target, and on those that hold none, in order.
+  std::vector<env::Task> target_layout_tasks() const;
+  std::vector<env::Task> other_layout_tasks() const;
 };
 
 // Loads the layouts, chooses the requests and tasks, learns the original agent, copies its memory, applies the
