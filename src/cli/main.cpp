@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "unknown_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"Lethe: make LLM-based agents forget, without touching the model's weights."};
@@ -17,6 +18,10 @@ int main(int argc, char** argv) {
   lethe::cli::register_audit(app);
   lethe::cli::register_alu(app);
   lethe::cli::register_converter(app);
+  if (const auto error = lethe::cli::unknown_command(app, {argv + 1, argv + argc})) {
+    std::cerr << "lethe: error: " << *error << "\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

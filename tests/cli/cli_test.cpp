@@ -130,5 +130,41 @@ TEST(CliBadInput, UsageErrorsExitWithCodeTwoAndNameTheProblem) {
   EXPECT_NE(unknown.exit_code, 0);
 }
 
+// A word where a command is expected that names none: named, with the closest command, and a usage error exit
+// whether or not --help follows (the parent's help with exit 0 would hide the mistake from scripts).
+TEST(CliBadInput, UnknownCommandsAreNamedWithTheClosestOne) {
+  struct Case {
+    std::string command;
+    std::string closest;  // empty: any (nothing is close to it)
+  };
+  const std::vector<Case> cases{{"serve", ""},
+                                {"bnech", "bench"},
+                                {"bench nosuch", "bench alu"},
+                                {"bench gridwrold", "bench gridworld"},
+                                {"train sfd", "train sft"},
+                                {"converter colect", "converter collect"},
+                                {"alu aks", "alu ask"}};
+  for (const auto& c : cases) {
+    for (const std::string help : {"", " --help"}) {
+      const auto r = run_process(lethe(c.command + help));
+      EXPECT_EQ(r.exit_code, 2) << c.command << help;
+      EXPECT_EQ(r.out, "") << c.command << help;
+      expect_one_line_error(
+          r, "unknown command '" + c.command + "'; the closest is '" + c.closest + (c.closest.empty() ? "" : "'"));
+    }
+  }
+}
+
+TEST(CliBadInput, KnownCommandsStillParseAndShowTheirHelp) {
+  for (const char* command : {"bench --help", "bench gridworld --help", "train sft --help", "alu ask --help"}) {
+    const auto r = run_process(lethe(command));
+    EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.err;
+    EXPECT_NE(r.out.find("--"), std::string::npos) << command;
+  }
+  const auto missing = run_process(lethe("bench"));
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_EQ(missing.err.find("unknown command"), std::string::npos) << missing.err;
+}
+
 }  // namespace
 }  // namespace lethe
