@@ -177,6 +177,7 @@ MicroAgentConfig default_micro_agent_config() {
   config.model.n_head = 4;
   config.model.n_head_kv = 4;
   config.model.n_ctx = 896;
+  config.model.init_std = 0.02f;  // the committed model's recipe (models/micro-agent.gguf), from before roles
   config.model.seed = 1;
   config.data.train_layouts = 400;
   config.examples = 0;  // all of them (about 25,000 steps)

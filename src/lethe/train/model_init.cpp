@@ -29,7 +29,13 @@ class Gaussian {
 
 }  // namespace
 
+float init_scale(const std::string& tensor_name, int64_t fan_in) {
+  if (tensor_name == "token_embd.weight") return 1.0f;
+  return static_cast<float>(1.0 / std::sqrt(3.0 * static_cast<double>(fan_in)));
+}
+
 void validate_model_config(const ModelConfig& c) {
+  if (!(c.init_std >= 0)) throw Error("model config: the initial standard deviation must not be negative");
   if (c.n_layer <= 0 || c.n_embd <= 0 || c.n_head <= 0 || c.n_head_kv <= 0 || c.n_ctx <= 0) {
     throw Error("model config: layers, width, heads and context must be positive");
   }
@@ -60,7 +66,8 @@ Model random_model(const ModelConfig& config, int64_t n_vocab) {
     t.name = name;
     t.ne = {ne0, ne1, 1, 1};
     t.data.resize(static_cast<size_t>(ne0 * ne1));
-    for (auto& x : t.data) x = is_norm ? 1.0f : gaussian(config.init_std);
+    const float stddev = config.init_std > 0 ? config.init_std : init_scale(name, ne0);
+    for (auto& x : t.data) x = is_norm ? 1.0f : gaussian(stddev);
     tensors.push_back(std::move(t));
   };
   const int64_t kv_width = hp.head_dim() * hp.n_head_kv;
