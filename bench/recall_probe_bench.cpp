@@ -57,7 +57,7 @@ struct Settings {
   int warmup = 0;            // linear warm-up steps
   bool cosine = false;       // cosine decay to a tenth of the peak
   double prompt_loss = 0.0;  // weight of the next-token loss on the prompt
-  double labels = 0.0;       // cells-*: share of training prompts whose cells are random two-digit labels instead
+  double labels = 0.8;       // cells-*: share of training prompts whose cells are random two-digit labels instead
   bool compact = true;       // the compact prompt ("no 3 at 5 u 1 d 2 l 7 r 0 :"), or the sentence form
   int filler = 0;            // filler words added to every prompt: the same facts in a longer prompt
   lethe::train::ModelConfig model;
