@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <ostream>
 #include <nlohmann/json.hpp>
 
 #include "lethe_test/paths.hpp"
@@ -93,6 +94,11 @@ struct TwoLayouts {
   std::string scenario;
   std::string layouts;
 };
+
+// What ctest lists beside each case, instead of the struct's bytes.
+void PrintTo(const TwoLayouts& p, std::ostream* out) {
+  *out << "--scenario " << p.scenario << " --layouts " << p.layouts;
+}
 
 class BenchGridworldCliTwoLayouts : public ::testing::TestWithParam<TwoLayouts> {};
 

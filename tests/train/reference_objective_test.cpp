@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "lethe/train/objective.hpp"
 #include "lethe/train/trainer.hpp"
@@ -79,23 +80,20 @@ void expect_gradients_match(const Model& model, const std::vector<std::vector<fl
   }
 }
 
-TEST(ReferenceObjective, SftLossAndEveryGradientMatchPyTorch) {
+// `case_name` holds the loss and gradients with the prompt loss at `prompt_weight` (0: none).
+void expect_sft_matches(const std::string& case_name, float prompt_weight) {
   const Model model = reference_model();
   WeightTensors weights(model);
   Objective objective(model.hparams(), weights, 1);
-  const auto& want = reference().at("sft");
-  EXPECT_NEAR(objective.sft(reference_batch(), true), want.at("loss").get<double>(), 1e-5);
+  const auto& want = reference().at(case_name);
+  EXPECT_NEAR(objective.sft(reference_batch(), true, prompt_weight), want.at("loss").get<double>(), 1e-5);
   expect_gradients_match(model, objective.gradients(), want.at("gradients"));
 }
 
+TEST(ReferenceObjective, SftLossAndEveryGradientMatchPyTorch) { expect_sft_matches("sft", 0.0f); }
+
 TEST(ReferenceObjective, SftWithPromptLossMatchesPyTorch) {
-  const Model model = reference_model();
-  WeightTensors weights(model);
-  Objective objective(model.hparams(), weights, 1);
-  const auto& want = reference().at("sft_prompt_loss");
-  EXPECT_NEAR(objective.sft(reference_batch(), true, want.at("prompt_weight").get<float>()),
-              want.at("loss").get<double>(), 1e-5);
-  expect_gradients_match(model, objective.gradients(), want.at("gradients"));
+  expect_sft_matches("sft_prompt_loss", reference().at("sft_prompt_loss").at("prompt_weight").get<float>());
 }
 
 TEST(ReferenceObjective, DpoLossAndEveryGradientMatchPyTorch) {
