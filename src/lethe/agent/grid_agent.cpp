@@ -134,7 +134,8 @@ std::string GridAgent::prompt_for(const env::GridWorld& world, const env::Task& 
   if (filter_) actions = filter_(FilterContext{world.trajectory().states, actions});
   const auto digest = digest_memory(memory_.entries(world.id()), world.id(), task.id, options_.limits);
   const auto recall = recall_items(digest, world.trajectory().states);
-  return build_prompt(PromptInputs{task.description, observation, digest, constraints_, actions, recall});
+  return build_prompt(PromptInputs{task.description, observation, digest, constraints_, actions, recall},
+                      options_.prompt_format);
 }
 
 EpisodeResult GridAgent::run_episode(env::GridWorld& world, const env::Task& task, int episode) {
@@ -162,7 +163,8 @@ EpisodeResult GridAgent::run_episode(env::GridWorld& world, const env::Task& tas
     } else {
       llm::ChatRequest request;
       request.messages = {{llm::Role::User, build_prompt({task.description, current, digest, constraints_, actions,
-                                                          recall_items(digest, result.states)})}};
+                                                          recall_items(digest, result.states)},
+                                                         options_.prompt_format)}};
       request.sampling = options_.sampling;
       request.sampling.seed = options_.sampling.seed + static_cast<std::uint64_t>(episode) * kEpisodeSeedStride +
                               static_cast<std::uint64_t>(result.steps);
@@ -225,7 +227,8 @@ std::vector<EpisodeResult> GridAgent::run_episodes(const env::GridLayout& layout
       llm::ChatRequest request;
       request.messages = {{llm::Role::User,
                            build_prompt({episode.result.task.description, episode.observation, episode.digest,
-                                         constraints_, actions, recall_items(episode.digest, episode.result.states)})}};
+                                         constraints_, actions, recall_items(episode.digest, episode.result.states)},
+                                        options_.prompt_format)}};
       request.sampling = options_.sampling;
       request.sampling.seed = options_.sampling.seed +
                               static_cast<std::uint64_t>(episode.result.episode) * kEpisodeSeedStride +

@@ -56,6 +56,7 @@ struct EpisodeResult {
 struct AgentOptions {
   llm::Sampling sampling{};  // max_tokens is irrelevant for single-choice calls
   PromptLimits limits{};
+  PromptFormat prompt_format = PromptFormat::text;
   env::GridWorldOptions world{};  // for the worlds run_episodes() creates
   // learn(): after a failed episode, ask the LLM for the reflection instead of writing a templated one.
   bool llm_reflections = false;

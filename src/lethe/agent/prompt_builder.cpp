@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 #include <utility>
+
+#include "lethe/agent/compact_prompt.hpp"
 
 namespace lethe::agent {
 namespace {
@@ -125,6 +128,18 @@ std::string build_prompt(const PromptInputs& inputs) {
   for (std::size_t i = 0; i < inputs.actions.size(); ++i) out += (i == 0 ? " " : ", ") + inputs.actions[i];
   out += "\nAction:";
   return out;
+}
+
+std::string to_string(PromptFormat format) { return format == PromptFormat::compact ? "compact" : "text"; }
+
+PromptFormat prompt_format_from_string(const std::string& name) {
+  if (name == "text") return PromptFormat::text;
+  if (name == "compact") return PromptFormat::compact;
+  throw std::invalid_argument("unknown prompt format '" + name + "' (expected text or compact)");
+}
+
+std::string build_prompt(const PromptInputs& inputs, PromptFormat format) {
+  return format == PromptFormat::compact ? build_compact_prompt(inputs) : build_prompt(inputs);
 }
 
 }  // namespace lethe::agent

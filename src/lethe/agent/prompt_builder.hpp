@@ -71,4 +71,12 @@ struct PromptInputs {
 // constraints keep their inner line breaks, indented by two spaces.
 std::string build_prompt(const PromptInputs& inputs);
 
+// How the agent writes its prompt: the text above, for general LLMs, or the compact format of the small models
+// trained here (compact_prompt.hpp).
+enum class PromptFormat { text, compact };
+std::string to_string(PromptFormat format);
+// "text" or "compact"; throws std::invalid_argument otherwise.
+PromptFormat prompt_format_from_string(const std::string& name);
+std::string build_prompt(const PromptInputs& inputs, PromptFormat format);
+
 }  // namespace lethe::agent
