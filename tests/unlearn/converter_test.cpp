@@ -59,6 +59,27 @@ TEST(NamesTargets, EveryTargetsMapAndCellsMustAppear) {
   EXPECT_FALSE(names_targets("", {state}));
 }
 
+TEST(ReferenceInstruction, CompactForAnAgentThatReadsTheCompactFormat) {
+  const auto layout = house();
+  const auto compact = agent::PromptFormat::compact;
+  EXPECT_EQ(reference_instruction({state_request(layout, {3, 2}), trajectory_request(layout, {{0, 0}, {1, 0}})},
+                                  compact),
+            "avoid 32 ; avoid 00 then 10");
+  EXPECT_EQ(reference_instruction({environment_request(layout)}, compact), "forget map");
+}
+
+TEST(NamesTargets, CompactNamesEachCellAsAWord) {
+  const auto layout = house();
+  const auto compact = agent::PromptFormat::compact;
+  const auto state = state_request(layout, {3, 2});
+  const auto route = trajectory_request(layout, {{0, 0}, {1, 0}});
+  EXPECT_TRUE(names_targets("never enter 32 ; never walk 00 10", {state, route}, compact));
+  EXPECT_FALSE(names_targets("avoid 320", {state}, compact));  // not a whole word
+  EXPECT_FALSE(names_targets("avoid (3,2)", {state}, compact));
+  EXPECT_FALSE(names_targets("avoid 00", {route}, compact));  // half the route
+  EXPECT_TRUE(names_targets("forget map", {environment_request(layout)}, compact));
+}
+
 TEST(Converter, SamplesKCandidatesTogetherWithDistinctSeedsAndCleansThem) {
   ScriptedLlm model([](const llm::ChatRequest& request) {
     return " Unlearning Instruction: avoid cell " + std::to_string(request.sampling.seed) + "\nmore";

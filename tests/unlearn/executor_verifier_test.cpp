@@ -119,6 +119,13 @@ TEST(Executor, WithACacheAttachedErasesTheCachedExchangesDerivedFromTheTarget) {
   EXPECT_TRUE(cached_requests(path).empty());
 }
 
+TEST(Verifier, FeedbackForACompactAgentRestatesTheRequestCompactly) {
+  const auto request = state_request(house(), {1, 0});
+  const Violation violation{"t", 1, request.states[0], "entered (1,0) at step 1"};
+  EXPECT_EQ(feedback_line(request, violation, 1, agent::PromptFormat::compact), "avoid 10");
+  EXPECT_NE(feedback_line(request, violation, 1).find("Never move into (1,0)"), std::string::npos);
+}
+
 TEST(Executor, ChecksEveryRequestBeforeErasingAnything) {
   VectorMemory memory;
   const auto before = learned_memory(memory);

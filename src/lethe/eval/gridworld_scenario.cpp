@@ -392,7 +392,7 @@ PreparedScenario prepare_scenario(const ScenarioConfig& config, llm::Llm& llm, c
 
   // Unlearning.
   if (config.method != "none") {
-    scenario.method = unlearn::make_method(config.method);
+    scenario.method = unlearn::make_method(config.method, {}, options.prompt_format);
     unlearn::Executor executor(*scenario.memory, *scenario.agent);
     scenario.execution = executor.execute(scenario.requests, *scenario.method, scenario.layouts);
   }

@@ -4,6 +4,9 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "lethe/agent/compact_prompt.hpp"
+#include "lethe/unlearn/compact_constraints.hpp"
+
 namespace lethe::unlearn {
 namespace {
 
@@ -45,7 +48,15 @@ bool contains_word(const std::string& text, const std::string& word) {
 
 }  // namespace
 
-bool names_targets(const std::string& text, const std::vector<Request>& targets) {
+bool names_targets(const std::string& text, const std::vector<Request>& targets, agent::PromptFormat format) {
+  if (format == agent::PromptFormat::compact) {
+    return std::all_of(targets.begin(), targets.end(), [&](const Request& target) {
+      if (target.scenario == Scenario::environment) return contains_word(text, "map");
+      return std::all_of(target.states.begin(), target.states.end(), [&](const env::StateId& state) {
+        return contains_word(text, agent::compact_cell(state.key));
+      });
+    });
+  }
   return std::all_of(targets.begin(), targets.end(), [&](const Request& target) {
     return contains_word(text, target.environment) &&
            std::all_of(target.states.begin(), target.states.end(),
@@ -85,9 +96,12 @@ std::string clean_candidate(const std::string& generated, const std::vector<std:
       .get<std::string>();
 }
 
-std::string reference_instruction(const std::vector<Request>& targets) {
+std::string reference_instruction(const std::vector<Request>& targets, agent::PromptFormat format) {
+  const bool compact = format == agent::PromptFormat::compact;
   std::string text;
-  for (const auto& target : targets) text += (text.empty() ? "" : " ") + target_sentence(target);
+  for (const auto& target : targets) {
+    text += (text.empty() ? "" : compact ? " ; " : " ") + (compact ? compact_request_text(target) : target_sentence(target));
+  }
   return text;
 }
 

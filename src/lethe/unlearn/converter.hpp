@@ -27,14 +27,19 @@ std::string conversion_prompt(const std::string& request_text, const env::GridLa
 // first of `stops`, surrounding whitespace trimmed. May be empty.
 std::string clean_candidate(const std::string& generated, const std::vector<std::string>& stops = {"\n"});
 
-// The instruction a good converter would write for a request: one sentence per target, worded like the verifier's
-// feedback ("Never enter (3,4) in house; go around it."). The SFT initialiser trains on it.
-std::string reference_instruction(const std::vector<Request>& targets);
+// The instruction a good converter would write for a request, in the format of the agent it is for: text, one
+// sentence per target, worded like the verifier's feedback ("Never enter (3,4) in house; go around it."); compact,
+// the first compact phrasing of each target, joined by " ; " ("avoid 34 ; avoid 12 then 22"). The SFT initialiser
+// trains on it.
+std::string reference_instruction(const std::vector<Request>& targets,
+                                  agent::PromptFormat format = agent::PromptFormat::text);
 
-// Whether `text` names every target: its environment (as a whole word) and, for a state or a trajectory, each of
-// its cells as "(x,y)". A converter's output that fails this cannot be the right instruction, whatever the agent
-// then does; the raw request fails it when it refers to places indirectly.
-bool names_targets(const std::string& text, const std::vector<Request>& targets);
+// Whether `text` names every target. Text: its environment (as a whole word) and, for a state or a trajectory, each
+// of its cells as "(x,y)". Compact: each cell as the word "34", and "map" for an environment. A converter's output
+// that fails this cannot be the right instruction, whatever the agent then does; the raw request fails it when it
+// refers to places indirectly.
+bool names_targets(const std::string& text, const std::vector<Request>& targets,
+                   agent::PromptFormat format = agent::PromptFormat::text);
 
 struct ConverterOptions {
   std::size_t candidates = 3;  // K

@@ -4,6 +4,7 @@
 
 #include "lethe/env/error.hpp"
 #include "lethe/unlearn/avoidance.hpp"
+#include "lethe/unlearn/compact_constraints.hpp"
 
 namespace lethe::unlearn {
 namespace {
@@ -82,6 +83,7 @@ Constraints NlMethod::constraints(const Request& request, const env::GridLayout&
 
 Constraints CodeMethod::constraints(const Request& request, const env::GridLayout& layout) const {
   check_layout(request, layout);
+  if (format_ == agent::PromptFormat::compact) return {{compact_code_line(request)}, {}};
   switch (request.scenario) {
     case Scenario::state:
       return {{"rule forget_state:\n  if next_state == " + request.states[0].key + ": forbidden"}, {}};
@@ -101,6 +103,7 @@ Constraints CodeMethod::constraints(const Request& request, const env::GridLayou
 
 Constraints ExampleMethod::constraints(const Request& request, const env::GridLayout& layout) const {
   check_layout(request, layout);
+  if (format_ == agent::PromptFormat::compact) return {compact_example_lines(request, layout, 1), {}};
   if (request.scenario == Scenario::environment) {
     return {{new_environment_line(request.environment),
              "Example: in an environment you have never seen, you look at the neighbouring cells, move towards free "
@@ -126,15 +129,20 @@ Constraints ExampleMethod::constraints(const Request& request, const env::GridLa
 
 Constraints HardMethod::constraints(const Request& request, const env::GridLayout& layout) const {
   check_layout(request, layout);
-  if (request.scenario == Scenario::environment) return {{new_environment_line(request.environment)}, {}};
+  if (request.scenario == Scenario::environment) {
+    return {{format_ == agent::PromptFormat::compact ? compact_new_environment_line()
+                                                     : new_environment_line(request.environment)},
+            {}};
+  }
   return {{}, forbidding_filter(request, layout)};
 }
 
-std::unique_ptr<Method> make_method(const std::string& name, NlMethod::Converter converter) {
+std::unique_ptr<Method> make_method(const std::string& name, NlMethod::Converter converter,
+                                    agent::PromptFormat format) {
   if (name == "nl") return std::make_unique<NlMethod>(std::move(converter));
-  if (name == "code") return std::make_unique<CodeMethod>();
-  if (name == "example") return std::make_unique<ExampleMethod>();
-  if (name == "hard") return std::make_unique<HardMethod>();
+  if (name == "code") return std::make_unique<CodeMethod>(format);
+  if (name == "example") return std::make_unique<ExampleMethod>(2, format);
+  if (name == "hard") return std::make_unique<HardMethod>(format);
   throw Error("unknown unlearning method '" + name + "' (expected nl, code, example or hard)");
 }
 

@@ -57,30 +57,43 @@ class NlMethod final : public Method {
   Converter converter_;
 };
 
+// Code, example and hard write their lines in the format of the agent they are for (compact_constraints.hpp).
 class CodeMethod final : public Method {
  public:
+  explicit CodeMethod(agent::PromptFormat format = agent::PromptFormat::text) : format_(format) {}
   std::string name() const override { return "code"; }
   Constraints constraints(const Request& request, const env::GridLayout& layout) const override;
+
+ private:
+  agent::PromptFormat format_;
 };
 
 class ExampleMethod final : public Method {
  public:
-  explicit ExampleMethod(std::size_t examples = 2) : examples_(examples) {}
+  // The compact format shows one demonstration where the text shows `examples`.
+  explicit ExampleMethod(std::size_t examples = 2, agent::PromptFormat format = agent::PromptFormat::text)
+      : examples_(examples), format_(format) {}
   std::string name() const override { return "example"; }
   Constraints constraints(const Request& request, const env::GridLayout& layout) const override;
 
  private:
   std::size_t examples_;
+  agent::PromptFormat format_;
 };
 
 class HardMethod final : public Method {
  public:
+  explicit HardMethod(agent::PromptFormat format = agent::PromptFormat::text) : format_(format) {}
   std::string name() const override { return "hard"; }
   Constraints constraints(const Request& request, const env::GridLayout& layout) const override;
+
+ private:
+  agent::PromptFormat format_;
 };
 
 // "nl", "code", "example" or "hard"; throws Error otherwise.
-std::unique_ptr<Method> make_method(const std::string& name, NlMethod::Converter converter = {});
+std::unique_ptr<Method> make_method(const std::string& name, NlMethod::Converter converter = {},
+                                    agent::PromptFormat format = agent::PromptFormat::text);
 
 // The line the hard and example methods use for a forgotten environment.
 std::string new_environment_line(const std::string& environment);

@@ -2,6 +2,7 @@
 
 #include "lethe/env/grid_world.hpp"
 #include "lethe/unlearn/avoidance.hpp"
+#include "lethe/unlearn/compact_constraints.hpp"
 
 namespace lethe::unlearn {
 namespace {
@@ -46,7 +47,8 @@ std::vector<Violation> find_violations(const Request& request, const agent::Epis
   return violations;
 }
 
-std::string feedback_line(const Request& request, const Violation& violation, int attempt) {
+std::string feedback_line(const Request& request, const Violation& violation, int attempt, agent::PromptFormat format) {
+  if (format == agent::PromptFormat::compact) return compact_request_text(request);
   std::string line = "IMPORTANT: attempt " + std::to_string(attempt) + " failed: " + violation.description + ".";
   if (request.scenario == Scenario::state) {
     line += " Never move into " + request.states[0].key + "; choose a route around it.";
@@ -98,7 +100,10 @@ Verification Verifier::verify(const Request& request, const env::GridLayout& lay
         attempt.episodes.empty() ? 0.0 : static_cast<double>(reached) / static_cast<double>(attempt.episodes.size());
     attempt.success = attempt.violations.empty();
     // One line per failed attempt (its first violation) keeps the prompt short however often the model erred.
-    if (!attempt.success) feedback.push_back(feedback_line(request, attempt.violations.front(), number));
+    if (!attempt.success) {
+      feedback.push_back(
+          feedback_line(request, attempt.violations.front(), number, agent_.options().prompt_format));
+    }
     verification.attempts.push_back(std::move(attempt));
     verification.attempts_used = number;
     if (verification.attempts.back().success) {

@@ -55,8 +55,10 @@ std::vector<env::Task> unlearning_tasks(const Request& request, const env::GridL
 // What an episode did that the request forbids (state / trajectory requests; nothing for an environment).
 std::vector<Violation> find_violations(const Request& request, const agent::EpisodeResult& episode);
 
-// The stronger prompt line fed back after a failed attempt.
-std::string feedback_line(const Request& request, const Violation& violation, int attempt);
+// The stronger prompt line fed back after a failed attempt. For an agent that reads the compact format, the
+// request's first compact phrasing again (compact_constraints.hpp): it cannot read a sentence.
+std::string feedback_line(const Request& request, const Violation& violation, int attempt,
+                          agent::PromptFormat format = agent::PromptFormat::text);
 
 class Verifier {
  public:
