@@ -22,6 +22,7 @@ void use_micro_agent_prompt(LlmFlags& flags, agent::AgentOptions& agent, std::op
   const auto data = eval::default_micro_agent_config().data;
   if (flags.options.chat_template.empty()) flags.options.chat_template = "raw";
   agent.limits = data.limits;
+  agent.prompt_format = data.prompt_format;
   agent.world.view_radius = data.view_radius;
   agent.sampling.temperature = temperature.value_or(1.0);
 }

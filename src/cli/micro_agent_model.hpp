@@ -23,7 +23,8 @@ bool is_micro_agent(const std::string& spec);
 // `given` when not empty; else the micro agent model when it is here; else throws, naming both ways to give one.
 std::string agent_model_spec(const std::string& given);
 
-// The micro agent's set-up: no chat template (unless one is given), its memory digest limits and view radius, and
+// The micro agent's set-up: no chat template (unless one is given), its prompt format, memory digest limits and view
+// radius, and
 // `temperature` or else 1 (it sees no history: greedy, it repeats the same move in the same place and loops).
 void use_micro_agent_prompt(LlmFlags& flags, agent::AgentOptions& agent, std::optional<double> temperature);
 

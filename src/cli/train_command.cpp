@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "commands.hpp"
+#include "lethe/agent/prompt_builder.hpp"
 #include "lethe/eval/micro_agent.hpp"
 #include "lethe/train/model_init.hpp"
 #include "lethe/train/prefix_packing.hpp"
@@ -109,11 +110,17 @@ struct MicroAgentArgs {
   std::optional<int> train_layouts;
   std::optional<int> decisive_repeats;
   std::optional<int> drills;
+  std::optional<int> reading_drills;
   std::optional<bool> forbidden_questions;
   bool questions_only = false;
   std::optional<int> layers;
   std::optional<int> width;
   std::optional<int> heads;
+  std::optional<std::string> prompt_format;
+  std::optional<float> init_std;
+  std::optional<int> facts;
+  std::optional<int> routes;
+  std::optional<std::int64_t> pack;
   int threads = 2;
   std::string eval_out;
   int eval_layouts = 0;
@@ -144,11 +151,17 @@ eval::MicroAgentConfig micro_config(const MicroAgentArgs& args) {
   if (args.train_layouts) config.data.train_layouts = *args.train_layouts;
   if (args.decisive_repeats) config.decisive_repeats = *args.decisive_repeats;
   if (args.drills) config.data.drills = *args.drills;
+  if (args.reading_drills) config.data.reading_drills = *args.reading_drills;
   if (args.forbidden_questions) config.forbidden_questions = *args.forbidden_questions;
   if (args.questions_only) config.questions_only = true;
   if (args.layers) config.model.n_layer = *args.layers;
   if (args.width) config.model.n_embd = *args.width;
   if (args.heads) config.model.n_head = config.model.n_head_kv = *args.heads;
+  if (args.prompt_format) config.data.prompt_format = agent::prompt_format_from_string(*args.prompt_format);
+  if (args.init_std) config.model.init_std = *args.init_std;
+  if (args.facts) config.data.limits.facts = static_cast<std::size_t>(*args.facts);
+  if (args.routes) config.data.limits.routes = static_cast<std::size_t>(*args.routes);
+  if (args.pack) config.pack_tokens = *args.pack;
   train::validate_model_config(config.model);
   config.threads = args.threads;
   return config;
@@ -240,6 +253,9 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
   cmd.add_option("--decisive-repeats", args.decisive_repeats,
                  "Copies of each step where a constraint changes the expert's move (they teach obedience)")
       ->check(CLI::PositiveNumber);
+  cmd.add_option("--reading-drills", args.reading_drills,
+                 "Reading drills per layout: a constraint drawn apart from the route, and the forbidden-move question")
+      ->check(CLI::NonNegativeNumber);
   cmd.add_option("--drills", args.drills,
                  "Constraint drills per layout: goto tasks starting where the constraint changes the first move")
       ->check(CLI::NonNegativeNumber);
@@ -252,6 +268,16 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
   cmd.add_option("--width", args.width, "Embedding width of the model (a multiple of --heads)")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--heads", args.heads, "Attention heads per layer")->check(CLI::PositiveNumber);
+  cmd.add_option("--prompt-format", args.prompt_format,
+                 "text (the sentences a general LLM reads) or compact (a few dozen one-token words)")
+      ->check(CLI::IsMember({"text", "compact"}));
+  cmd.add_option("--init-std", args.init_std,
+                 "Start every matrix at N(0, X) instead of the scale of its role (0: by role)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--facts", args.facts, "Memory facts shown in the prompt")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--routes", args.routes, "Remembered routes shown in the prompt")->check(CLI::NonNegativeNumber);
+  cmd.add_option("--pack", args.pack, "Pack steps that share a prompt prefix into sequences of this many tokens (0: no)")
+      ->check(CLI::NonNegativeNumber);
   cmd.add_option("--threads", args.threads, "CPU threads")->check(CLI::PositiveNumber);
   cmd.add_option("--recipe", args.recipe, "default, or tiny (seconds; for tests)");
   cmd.add_option("--layouts", args.eval_layouts, "Held-out layouts to evaluate on (0: the recipe's)")

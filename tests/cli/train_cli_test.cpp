@@ -75,8 +75,11 @@ TEST(TrainCli, MicroAgentDataWritesTheAgentsPromptsAndTheExpertsActions) {
   int lines = 0;
   while (std::getline(in, line)) {
     ++lines;
-    EXPECT_NE(line.find(R"("prompt":"Task: )"), std::string::npos) << line;
-    EXPECT_NE(line.find("\\nAction:\""), std::string::npos) << line;
+    // The recipes' compact prompt: "goto 22 ... :" or "collect ... :".
+    EXPECT_TRUE(line.find(R"("prompt":"goto )") != std::string::npos ||
+                line.find(R"("prompt":"collect )") != std::string::npos)
+        << line;
+    EXPECT_NE(line.find(" :\"}"), std::string::npos) << line;
     EXPECT_NE(line.find(R"("completion":" )"), std::string::npos) << line;
   }
   EXPECT_EQ(lines, 5);

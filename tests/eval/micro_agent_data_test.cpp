@@ -6,11 +6,13 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 
 #include "lethe/agent/grid_agent.hpp"
 #include "lethe/agent/json_file_memory.hpp"
 #include "lethe/env/grid_paths.hpp"
 #include "lethe/env/grid_world.hpp"
+#include "lethe/eval/compact_vocabulary.hpp"
 #include "lethe/unlearn/avoidance.hpp"
 #include "lethe_test/paths.hpp"
 
@@ -49,8 +51,11 @@ MicroDataOptions small_options(int train_layouts = 6, int heldout_layouts = 4) {
   return options;
 }
 
-TEST(MicroAgentData, PromptsAreByteIdenticalToWhatGridAgentSends) {
-  const auto options = small_options(3, 1);
+class MicroAgentPrompts : public testing::TestWithParam<agent::PromptFormat> {};
+
+TEST_P(MicroAgentPrompts, AreByteIdenticalToWhatGridAgentSends) {
+  auto options = small_options(3, 1);
+  options.prompt_format = GetParam();
   const auto episodes = micro_episodes(options, false);
   ASSERT_FALSE(episodes.empty());
   std::set<std::string> kinds;
@@ -65,6 +70,7 @@ TEST(MicroAgentData, PromptsAreByteIdenticalToWhatGridAgentSends) {
     if (!episode.scenario.memory.empty()) memory.add_all(episode.scenario.memory);
     agent::AgentOptions agent_options;
     agent_options.limits = options.limits;
+    agent_options.prompt_format = options.prompt_format;
     agent_options.world.view_radius = options.view_radius;
     agent::GridAgent agent(llm, memory, agent_options);
     agent.set_constraints(episode.scenario.constraints);
@@ -81,6 +87,52 @@ TEST(MicroAgentData, PromptsAreByteIdenticalToWhatGridAgentSends) {
   // Every kind of scenario took part.
   for (const char* kind : {"explore", "collect-memory", "goto", "goto-memory", "constraint-goto"}) {
     EXPECT_TRUE(kinds.contains(kind)) << kind;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, MicroAgentPrompts,
+                         testing::Values(agent::PromptFormat::text, agent::PromptFormat::compact),
+                         [](const auto& param_info) { return agent::to_string(param_info.param); });
+
+TEST(MicroAgentData, CompactPromptsUseOnlyTheCompactVocabularysWords) {
+  auto options = small_options(8, 4);
+  options.prompt_format = agent::PromptFormat::compact;
+  options.drills = 4;
+  const auto words = compact_prompt_words();
+  const std::set<std::string> vocabulary(words.begin(), words.end());
+  std::set<std::string> phrasings;
+  for (const bool held_out : {false, true}) {
+    auto episodes = micro_episodes(options, held_out);
+    for (const auto& record : sft_records(episodes, 1, {.forbidden_questions = true})) {
+      std::istringstream prompt(record.prompt + record.completion);
+      std::string word;
+      while (prompt >> word) {
+        if (word.back() == ',') word.pop_back();  // between the moves of a forbidden-move answer
+        EXPECT_TRUE(vocabulary.contains(word)) << word << " in " << record.prompt;
+      }
+    }
+    for (const auto& episode : episodes) phrasings.insert(episode.scenario.constraint.phrasing);
+  }
+  for (const char* phrasing : {"nl-state-0", "nl-state-2", "nl-trajectory-1", "code-state", "example-trajectory"}) {
+    EXPECT_TRUE(phrasings.contains(phrasing)) << phrasing;
+  }
+}
+
+TEST(MicroAgentData, CompactTrainingNeverShowsAHeldOutPhrasingButKnowsItsWords) {
+  auto options = small_options(30, 4);
+  options.prompt_format = agent::PromptFormat::compact;
+  std::set<std::string> words;
+  for (const auto& episode : micro_episodes(options, false)) {
+    for (const auto& line : episode.scenario.constraints) {
+      EXPECT_FALSE(line.starts_with("forget ") && line != "forget map") << line;  // state, held out
+      EXPECT_FALSE(line.starts_with("never enter") && line.find(" then ") != std::string::npos) << line;
+      EXPECT_NE(line, "forget new map");
+      std::istringstream in(line);
+      for (std::string word; in >> word;) words.insert(word);
+    }
+  }
+  for (const char* word : {"forget", "never", "enter", "then", "map", "new"}) {
+    EXPECT_TRUE(words.contains(word)) << word;
   }
 }
 
@@ -287,6 +339,8 @@ TEST(MicroAgentData, AForbiddenMoveQuestionIsTheActionPromptAskingWhichMovesBrea
   EXPECT_EQ(forbidden_question_record(step).completion, " none");
   step.forbidden_moves = {"down", "left"};
   EXPECT_EQ(forbidden_question_record(step).completion, " down, left");
+  step.prompt = "goto 22 at 12 :";
+  EXPECT_EQ(forbidden_question_record(step).prompt, "goto 22 at 12 forbidden :");
   step.prompt = "Task: t";
   EXPECT_THROW(forbidden_question_record(step), std::logic_error);
 }

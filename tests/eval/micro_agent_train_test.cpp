@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "lethe/eval/compact_vocabulary.hpp"
 #include "lethe/eval/micro_agent.hpp"
 #include "lethe/llm/factory.hpp"
 #include "lethe/train/tokenizer.hpp"
@@ -11,17 +12,28 @@
 namespace lethe::eval {
 namespace {
 
+// The compact vocabulary, built once per test run under the build tree (not in the user's cache).
+std::string compact_vocabulary() {
+  static const std::string path = compact_vocabulary_gguf(test::scratch_dir("micro_agent_vocab")).string();
+  return path;
+}
+
 MicroAgentConfig tiny() {
   auto config = tiny_micro_agent_config();
-  config.vocab_gguf = test::stories_model();
+  config.vocab_gguf = compact_vocabulary();
   config.threads = 1;
   return config;
 }
 
-TEST(MicroAgent, CompletionTokensAreTheTokensTheChoiceScorerScores) {
+class MicroAgentTokens : public testing::TestWithParam<agent::PromptFormat> {};
+
+TEST_P(MicroAgentTokens, CompletionTokensAreTheTokensTheChoiceScorerScores) {
   // The trainer tokenizes prompt + completion in context; the backend scores tokenize(action) after the prompt.
-  const train::Tokenizer tokenizer(test::stories_model());
-  const auto records = sft_records(micro_episodes(tiny().data, false), 1, {.max_records = 20});
+  const bool compact = GetParam() == agent::PromptFormat::compact;
+  const train::Tokenizer tokenizer(compact ? compact_vocabulary() : test::stories_model());
+  auto data = tiny().data;
+  data.prompt_format = GetParam();
+  const auto records = sft_records(micro_episodes(data, false), 1, {.max_records = 20});
   for (const auto& record : records) {
     const auto prompt = tokenizer.tokenize(record.prompt, true);
     const auto joined = tokenizer.tokenize(record.prompt + record.completion, true);
@@ -29,8 +41,18 @@ TEST(MicroAgent, CompletionTokensAreTheTokensTheChoiceScorerScores) {
     ASSERT_TRUE(std::equal(prompt.begin(), prompt.end(), joined.begin()));
     const std::vector<int32_t> tail(joined.begin() + static_cast<std::ptrdiff_t>(prompt.size()), joined.end());
     EXPECT_EQ(tail, tokenizer.tokenize(record.completion.substr(1), false)) << record.completion;
+    if (compact) {
+      EXPECT_EQ(tail.size(), 1u) << record.completion;  // an action is one word of the vocabulary
+      std::size_t words = 0;
+      for (std::size_t i = 0; i < record.prompt.size(); ++i) words += record.prompt[i] == ' ' ? 1 : 0;
+      EXPECT_EQ(prompt.size(), words + 2) << record.prompt;  // <s> and one token a word
+    }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Formats, MicroAgentTokens,
+                         testing::Values(agent::PromptFormat::text, agent::PromptFormat::compact),
+                         [](const auto& param_info) { return agent::to_string(param_info.param); });
 
 TEST(MicroAgent, ConfigHashNamesTheRecipeNotTheThreads) {
   auto a = tiny();
@@ -49,6 +71,12 @@ TEST(MicroAgent, ConfigHashNamesTheRecipeNotTheThreads) {
   auto e = d;
   e.questions_only = true;
   EXPECT_NE(config_hash(d), config_hash(e));
+  auto f = a;
+  f.data.reading_drills = 2;
+  EXPECT_NE(config_hash(a), config_hash(f));
+  auto g = a;
+  g.data.prompt_format = agent::PromptFormat::text;
+  EXPECT_NE(config_hash(a), config_hash(g));
   EXPECT_EQ(config_hash(a).size(), 16u);
   EXPECT_NE(cached_model_path(a).string().find("models/micro-agent-" + config_hash(a) + ".gguf"), std::string::npos);
 }
@@ -57,6 +85,7 @@ TEST(MicroAgent, TinyRecipeTrainsAModelThatLlamaCppRunsAndEvaluates) {
   const auto dir = test::scratch_dir("micro_agent_tiny");
   auto config = tiny();
   config.forbidden_questions = true;
+  config.data.reading_drills = 1;
   const auto out = dir / "micro.gguf";
   std::vector<float> losses;
   const auto result = train_micro_agent(config, out, [&](const train::Progress& p) { losses.push_back(p.loss); });
@@ -108,6 +137,10 @@ TEST(MicroAgent, TinyRecipeTrainsAModelThatLlamaCppRunsAndEvaluates) {
   const auto& asked = evaluation.at("forbidden_questions_heldout");
   EXPECT_EQ(asked.at("by_kind").at(drill_kind + ", one forbidden").at("steps").get<int>(), drill_steps);
   EXPECT_GE(asked.at("accuracy").get<double>(), 0.0);
+  // Reading drills are scored by their question alone, not run as episodes.
+  const auto reading = std::string(kReadingDrillKind);
+  EXPECT_GT(evaluation.at("action_accuracy_heldout").at("by_kind").at(reading).at("steps").get<int>(), 0);
+  EXPECT_FALSE(evaluation.at("episodes").at("by_kind").contains(reading));
   const auto report = micro_agent_report(evaluation);
   EXPECT_NE(report.find("Forbidden-move questions"), std::string::npos);
   EXPECT_NE(report.find("Action accuracy"), std::string::npos);

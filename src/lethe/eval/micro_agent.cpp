@@ -8,10 +8,12 @@
 #include <map>
 #include <random>
 #include <stdexcept>
+#include <tuple>
 
 #include "lethe/agent/erasure.hpp"
 #include "lethe/agent/grid_agent.hpp"
 #include "lethe/env/grid_world.hpp"
+#include "lethe/eval/compact_vocabulary.hpp"
 #include "lethe/llm/factory.hpp"
 #include "lethe/train/prefix_packing.hpp"
 #include "lethe/train/tokenizer.hpp"
@@ -23,8 +25,25 @@ namespace {
 
 constexpr const char* kStoriesVocab = "/work/shared/models/stories260Ktok512.gguf";
 
+std::filesystem::path cache_dir() {
+  if (const char* dir = std::getenv("LETHE_CACHE_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    return std::filesystem::path(home) / ".cache" / "lethe";
+  }
+  throw std::runtime_error("cannot place the model cache: set LETHE_CACHE_DIR (no home directory found)");
+}
+
+bool compact(const MicroAgentConfig& config) { return config.data.prompt_format == agent::PromptFormat::compact; }
+
+// The vocabulary the recipe names: its own file, else the compact format's (built into the cache), else the fixture's.
 std::string vocab_path(const MicroAgentConfig& config) {
-  return config.vocab_gguf.empty() ? std::string(kStoriesVocab) : config.vocab_gguf;
+  if (!config.vocab_gguf.empty()) return config.vocab_gguf;
+  return compact(config) ? compact_vocabulary_gguf(cache_dir() / "models").string() : std::string(kStoriesVocab);
+}
+
+std::string vocab_name(const MicroAgentConfig& config) {
+  if (!config.vocab_gguf.empty()) return std::filesystem::path(config.vocab_gguf).filename().string();
+  return compact(config) ? compact_vocabulary_name() : std::filesystem::path(kStoriesVocab).filename().string();
 }
 
 // An agent memory held in a vector: evaluation episodes start from a given set of entries and write nothing.
@@ -87,26 +106,15 @@ struct Tally {
 };
 
 // Every phrasing of the scenario's request: NL variants, code, example.
-std::vector<MicroScenario> rephrasings(const MicroScenario& scenario) {
+std::vector<MicroScenario> rephrasings(const MicroScenario& scenario, agent::PromptFormat format) {
   std::vector<MicroScenario> out;
   const auto& request = *scenario.constraint.request;
-  const std::uint64_t nl_count = request.scenario == unlearn::Scenario::state ? 3 : 2;
-  const auto variant_held = request.scenario == unlearn::Scenario::state        ? kHeldOutStateVariant
-                            : request.scenario == unlearn::Scenario::trajectory ? kHeldOutTrajectoryVariant
-                                                                                : kHeldOutEnvironmentVariant;
-  const auto kind = unlearn::to_string(request.scenario);
   const auto add = [&](const std::string& style, std::uint64_t variant) {
     auto copy = scenario;
-    auto phrased = request;
-    phrased.text = unlearn::request_text(phrased, variant);
-    copy.constraints = unlearn::make_method(style)->constraints(phrased, scenario.layout).prompt_lines;
-    copy.constraint.style = style;
-    copy.constraint.phrasing = style == "nl" ? "nl-" + kind + "-" + std::to_string(variant) : style + "-" + kind;
-    copy.constraint.held_out_phrasing = style == "nl" && variant == variant_held;
-    copy.constraint.request = phrased;
+    std::tie(copy.constraint, copy.constraints) = phrase(request, scenario.layout, style, variant, format);
     out.push_back(std::move(copy));
   };
-  for (std::uint64_t v = 0; v < nl_count; ++v) add("nl", v);
+  for (std::uint64_t v = 0; v < nl_phrasings(request.scenario); ++v) add("nl", v);
   add("code", 0);
   add("example", 0);
   return out;
@@ -172,18 +180,23 @@ std::vector<ChoiceQuestion> forbidden_questions(const std::vector<MicroEpisode>&
 
 MicroAgentConfig default_micro_agent_config() {
   MicroAgentConfig config;
+  config.data.prompt_format = agent::PromptFormat::compact;
+  config.data.train_layouts = 2000;
+  config.data.drills = 36;
+  config.data.reading_drills = 48;
+  // Facts only: a remembered route is long and tells a policy nothing it can use; the compact format shows no
+  // reflection (free text).
+  config.data.limits = {0, 4, 1};
+  config.forbidden_questions = true;
   config.model.n_layer = 3;
-  config.model.n_embd = 96;
+  config.model.n_embd = 64;
   config.model.n_head = 4;
   config.model.n_head_kv = 4;
   config.model.n_ctx = 896;
-  config.model.init_std = 0.02f;  // the committed model's recipe (models/micro-agent.gguf), from before roles
   config.model.seed = 1;
-  config.data.train_layouts = 400;
-  config.examples = 0;  // all of them (about 25,000 steps)
-  config.batch_size = 2;
-  config.pack_tokens = 1024;
-  config.learning_rate = 3e-3f;
+  config.examples = 0;  // all of them
+  config.batch_size = 64;
+  config.learning_rate = 1e-3f;
   config.cosine_decay = true;
   config.prompt_loss_weight = 1.0f;
   return config;
@@ -191,14 +204,16 @@ MicroAgentConfig default_micro_agent_config() {
 
 MicroAgentConfig tiny_micro_agent_config() {
   MicroAgentConfig config;
+  config.data.prompt_format = agent::PromptFormat::compact;
   config.data.train_layouts = 4;
   config.data.heldout_layouts = 2;
   config.data.drills = 1;
+  config.data.limits = {0, 4, 0};
   config.model.n_layer = 1;
   config.model.n_embd = 32;
   config.model.n_head = 2;
   config.model.n_head_kv = 2;
-  config.model.n_ctx = 1024;
+  config.model.n_ctx = 128;
   config.examples = 24;
   config.batch_size = 8;
   return config;
@@ -222,7 +237,9 @@ nlohmann::json to_json(const MicroAgentConfig& config) {
         {"treasures", d.treasures},
         {"view_radius", d.view_radius},
         {"drills", d.drills},
-        {"limits", {{"routes", d.limits.routes}, {"facts", d.limits.facts}, {"reflections", d.limits.reflections}}}}},
+        {"reading_drills", d.reading_drills},
+        {"limits", {{"routes", d.limits.routes}, {"facts", d.limits.facts}, {"reflections", d.limits.reflections}}},
+        {"prompt_format", agent::to_string(d.prompt_format)}}},
       {"model",
        {{"n_layer", m.n_layer},
         {"n_embd", m.n_embd},
@@ -233,7 +250,7 @@ nlohmann::json to_json(const MicroAgentConfig& config) {
         {"rope_freq_base", m.rope_freq_base},
         {"init_std", m.init_std},
         {"seed", m.seed}}},
-      {"vocab", std::filesystem::path(vocab_path(config)).filename().string()},
+      {"vocab", vocab_name(config)},
       {"examples", config.examples},
       {"epochs", config.epochs},
       {"batch_size", config.batch_size},
@@ -255,20 +272,14 @@ std::string config_hash(const MicroAgentConfig& config) {
   if (!config.forbidden_questions) json.erase("forbidden_questions");
   if (!config.questions_only) json.erase("questions_only");
   if (config.data.drills == 0) json["data"].erase("drills");
+  if (config.data.reading_drills == 0) json["data"].erase("reading_drills");
+  if (!compact(config)) json["data"].erase("prompt_format");
   json.erase("threads");
   return util::sha256_hex(json.dump()).substr(0, 16);
 }
 
 std::filesystem::path cached_model_path(const MicroAgentConfig& config) {
-  std::filesystem::path base;
-  if (const char* dir = std::getenv("LETHE_CACHE_DIR"); dir != nullptr && *dir != '\0') {
-    base = dir;
-  } else if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
-    base = std::filesystem::path(home) / ".cache" / "lethe";
-  } else {
-    throw std::runtime_error("cannot place the model cache: set LETHE_CACHE_DIR (no home directory found)");
-  }
-  return base / "models" / ("micro-agent-" + config_hash(config) + ".gguf");
+  return cache_dir() / "models" / ("micro-agent-" + config_hash(config) + ".gguf");
 }
 
 MicroTrainResult train_micro_agent(const MicroAgentConfig& config, const std::filesystem::path& out,
@@ -373,7 +384,7 @@ nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const Mic
     train_data.train_layouts = std::min(data.train_layouts, std::max(1, options.train_sample_layouts));
     result["action_accuracy_train_sample"] = accuracy(micro_episodes(train_data, false), "accuracy (train layouts)");
   }
-  if (config.forbidden_questions) {
+  if (config.forbidden_questions || data.reading_drills > 0) {
     result["forbidden_questions_heldout"] = score(forbidden_questions(heldout_episodes), "forbidden-move questions");
   }
 
@@ -382,15 +393,16 @@ nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const Mic
   agent_options.sampling.temperature = options.episode_temperature;
   agent_options.sampling.seed = options.episode_seed;
   agent_options.limits = data.limits;
+  agent_options.prompt_format = data.prompt_format;
   agent_options.world.view_radius = data.view_radius;
 
   std::vector<MicroScenario> runs;
   for (const auto& episode : heldout_episodes) {
     if (episode.scenario.constraint.request &&
         episode.scenario.constraint.request->scenario != unlearn::Scenario::environment &&
-        episode.scenario.kind != kDrillKind) {
-      for (auto& phrased : rephrasings(episode.scenario)) runs.push_back(std::move(phrased));
-    } else {
+        !is_drill(episode.scenario)) {
+      for (auto& phrased : rephrasings(episode.scenario, data.prompt_format)) runs.push_back(std::move(phrased));
+    } else if (episode.scenario.kind != kReadingDrillKind) {  // scored by its question alone
       runs.push_back(episode.scenario);
     }
   }
@@ -398,7 +410,7 @@ nlohmann::json evaluate_micro_agent(const std::filesystem::path& gguf, const Mic
   Tally seen, held, random_constrained;
   std::map<std::string, Tally> expert_by_kind;
   for (const auto& episode : heldout_episodes) {
-    if (episode.scenario.kind == kDrillKind) continue;  // only its first step was demonstrated
+    if (is_drill(episode.scenario)) continue;  // only its first step was demonstrated
     std::optional<bool> violated;
     if (episode.scenario.constraint.request &&
         episode.scenario.constraint.request->scenario != unlearn::Scenario::environment) {

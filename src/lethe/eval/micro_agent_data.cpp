@@ -16,6 +16,7 @@
 #include "lethe/env/grid_paths.hpp"
 #include "lethe/env/grid_world.hpp"
 #include "lethe/unlearn/avoidance.hpp"
+#include "lethe/unlearn/compact_constraints.hpp"
 #include "lethe/unlearn/methods.hpp"
 
 namespace lethe::eval {
@@ -189,38 +190,11 @@ std::vector<env::Cell> free_cells(const env::GridLayout& layout) {
   return cells;
 }
 
-// A constraint's request, phrased by `style` (variant: the NL phrasing), and the method's prompt lines.
-std::pair<ConstraintInfo, std::vector<std::string>> phrase(const unlearn::Request& base, const env::GridLayout& layout,
-                                                           const std::string& style, std::uint64_t variant) {
-  ConstraintInfo info;
-  info.style = style;
-  auto request = base;
-  request.text = unlearn::request_text(request, variant);
-  const auto scenario = unlearn::to_string(request.scenario);
-  if (style == "nl") {
-    info.phrasing = "nl-" + scenario + "-" + std::to_string(variant);
-    const auto held = request.scenario == unlearn::Scenario::state        ? kHeldOutStateVariant
-                      : request.scenario == unlearn::Scenario::trajectory ? kHeldOutTrajectoryVariant
-                                                                          : kHeldOutEnvironmentVariant;
-    info.held_out_phrasing = variant == held;
-  } else {
-    info.phrasing = style + "-" + scenario;
-  }
-  const auto method = unlearn::make_method(style);
-  auto lines = method->constraints(request, layout).prompt_lines;
-  info.request = std::move(request);
-  return {std::move(info), std::move(lines)};
-}
-
 // NL variants a split may use: training never sees the held-out ones; held-out layouts use all of them.
 std::uint64_t nl_variant(unlearn::Scenario scenario, bool allow_held_out, std::mt19937_64& rng) {
-  const std::uint64_t count = scenario == unlearn::Scenario::state ? 3 : 2;
-  const auto held = scenario == unlearn::Scenario::state        ? kHeldOutStateVariant
-                    : scenario == unlearn::Scenario::trajectory ? kHeldOutTrajectoryVariant
-                                                                : kHeldOutEnvironmentVariant;
   while (true) {
-    const auto v = rng() % count;
-    if (allow_held_out || v != held) return v;
+    const auto v = rng() % nl_phrasings(scenario);
+    if (allow_held_out || v != held_out_variant(scenario)) return v;
   }
 }
 
@@ -234,11 +208,11 @@ std::vector<agent::MemoryEntry> erased(std::vector<agent::MemoryEntry> memory, c
 // leaves, or none (collect tasks always keep it).
 MicroScenario constrained_scenario(const env::GridLayout& layout, const std::vector<agent::MemoryEntry>& memory,
                                    bool held_out_layout, const unlearn::Request& request, const env::Task& task,
-                                   const std::string& kind, std::mt19937_64& rng) {
+                                   const std::string& kind, agent::PromptFormat format, std::mt19937_64& rng) {
   static const std::vector<std::string> styles{"nl", "nl", "code", "example"};
   const auto& style = styles[rng() % styles.size()];
   const auto variant = style == "nl" ? nl_variant(request.scenario, held_out_layout, rng) : 0;
-  auto [info, lines] = phrase(request, layout, style, variant);
+  auto [info, lines] = phrase(request, layout, style, variant, format);
   const bool keep_memory = (rng() % 2) == 0 || task.kind == "collect";
   return {layout,
           task,
@@ -280,12 +254,93 @@ void add_drills(const env::GridLayout& layout, const MicroDataOptions& options, 
     const auto progress = run.progress({env::state_id(layout, from)});
     if (!first_move(layout, from, progress, run, free, [&](env::Cell c) { return c == to; })) continue;
     out.push_back(constrained_scenario(layout, memory, held_out_layout, request, env::goto_task(layout, from, to),
-                                       std::string(kDrillKind), rng));
+                                       std::string(kDrillKind), options.prompt_format, rng));
+    ++made;
+  }
+}
+
+// Reading drills (see kReadingDrillKind): a goto task from a random cell, under a constraint drawn apart from the
+// route: half the time about a uniformly drawn free neighbour (a state, or the route into it), else about somewhere
+// else (a cell out of reach of one move, or a route that starts elsewhere).
+void add_reading_drills(const env::GridLayout& layout, const MicroDataOptions& options, bool held_out_layout,
+                        std::uint64_t salt, const std::vector<agent::MemoryEntry>& memory,
+                        std::vector<MicroScenario>& out) {
+  std::mt19937_64 rng(mix(options.seed ^ 0x4EAD1ULL, salt));
+  const auto cells = free_cells(layout);
+  const auto free = [&](env::Cell c) { return layout.is_free(c); };
+  const auto free_neighbours = [&](env::Cell c) {
+    std::vector<env::Cell> cells_around;
+    for (const auto m : env::kAllMoves) {
+      const auto n = env::neighbour(c, m);
+      if (layout.contains(n) && layout.is_free(n)) cells_around.push_back(n);
+    }
+    return cells_around;
+  };
+  int made = 0;
+  for (int attempt = 0; made < options.reading_drills && attempt < options.reading_drills * 16; ++attempt) {
+    const auto from = cells[rng() % cells.size()];
+    const auto to = cells[rng() % cells.size()];
+    const auto around = free_neighbours(from);
+    if (to == from || around.empty()) continue;
+    const bool near = rng() % 2 == 0;
+    const bool state = rng() % 2 == 0;
+    std::vector<env::Cell> run;
+    if (near) {
+      const auto next = around[rng() % around.size()];
+      run = state ? std::vector<env::Cell>{next} : std::vector<env::Cell>{from, next};
+    } else {
+      const auto elsewhere = cells[rng() % cells.size()];
+      if (std::abs(elsewhere.x - from.x) + std::abs(elsewhere.y - from.y) < 2) continue;
+      const auto beyond = free_neighbours(elsewhere);
+      if (beyond.empty()) continue;
+      run = state ? std::vector<env::Cell>{elsewhere} : std::vector<env::Cell>{elsewhere, beyond[rng() % beyond.size()]};
+    }
+    if (state && (run.front() == to || layout.treasure_index(run.front()) >= 0)) continue;
+    const auto request = state ? unlearn::state_request(layout, run.front()) : unlearn::trajectory_request(layout, run);
+    const unlearn::ForbiddenRun forbidden(request.states);
+    const auto progress = forbidden.progress({env::state_id(layout, from)});
+    if (!first_move(layout, from, progress, forbidden, free, [&](env::Cell c) { return c == to; })) continue;
+    out.push_back(constrained_scenario(layout, memory, held_out_layout, request, env::goto_task(layout, from, to),
+                                       std::string(kReadingDrillKind), options.prompt_format, rng));
     ++made;
   }
 }
 
 }  // namespace
+
+std::uint64_t nl_phrasings(unlearn::Scenario scenario) { return scenario == unlearn::Scenario::state ? 3 : 2; }
+
+std::uint64_t held_out_variant(unlearn::Scenario scenario) {
+  switch (scenario) {
+    case unlearn::Scenario::state:
+      return kHeldOutStateVariant;
+    case unlearn::Scenario::trajectory:
+      return kHeldOutTrajectoryVariant;
+    case unlearn::Scenario::environment:
+      return kHeldOutEnvironmentVariant;
+  }
+  return kHeldOutStateVariant;
+}
+
+std::pair<ConstraintInfo, std::vector<std::string>> phrase(const unlearn::Request& base, const env::GridLayout& layout,
+                                                           const std::string& style, std::uint64_t variant,
+                                                           agent::PromptFormat format) {
+  ConstraintInfo info;
+  info.style = style;
+  auto request = base;
+  request.text = format == agent::PromptFormat::compact ? unlearn::compact_request_text(request, variant)
+                                                        : unlearn::request_text(request, variant);
+  const auto scenario = unlearn::to_string(request.scenario);
+  if (style == "nl") {
+    info.phrasing = "nl-" + scenario + "-" + std::to_string(variant);
+    info.held_out_phrasing = variant == held_out_variant(request.scenario);
+  } else {
+    info.phrasing = style + "-" + scenario;
+  }
+  auto lines = unlearn::make_method(style, {}, format)->constraints(request, layout).prompt_lines;
+  info.request = std::move(request);
+  return {std::move(info), std::move(lines)};
+}
 
 std::vector<env::GridLayout> micro_layouts(const MicroDataOptions& options, bool held_out) {
   const auto make = [&](int index, std::uint64_t seed) {
@@ -368,7 +423,8 @@ std::vector<MicroScenario> micro_scenarios(const env::GridLayout& layout, const 
   }
 
   const auto add_constraint = [&](const unlearn::Request& request, const env::Task& task, const std::string& kind) {
-    out.push_back(constrained_scenario(layout, memory, held_out_layout, request, task, kind, rng));
+    out.push_back(
+        constrained_scenario(layout, memory, held_out_layout, request, task, kind, options.prompt_format, rng));
   };
 
   // A forgotten state on the shortest route of goto tasks.
@@ -416,10 +472,11 @@ std::vector<MicroScenario> micro_scenarios(const env::GridLayout& layout, const 
     const auto& style = env_styles[rng() % env_styles.size()];
     const auto request = unlearn::environment_request(layout);
     const auto variant = style == "nl" ? nl_variant(request.scenario, held_out_layout, rng) : 0;
-    auto [info, lines] = phrase(request, layout, style, variant);
+    auto [info, lines] = phrase(request, layout, style, variant, options.prompt_format);
     out.push_back({layout, collect, held_out_layout, {}, std::move(lines), std::move(info), "forget-environment"});
   }
   add_drills(layout, options, held_out_layout, salt, memory, out);
+  add_reading_drills(layout, options, held_out_layout, salt, memory, out);
   return out;
 }
 
@@ -435,7 +492,8 @@ MicroEpisode demonstrate(const MicroScenario& scenario, const MicroDataOptions& 
   while (!world.done()) {
     MicroStep step;
     step.prompt = agent::build_prompt({scenario.task.description, observation.text, digest, scenario.constraints,
-                                       world.admissible_actions(), agent::recall_items(digest, episode.states)});
+                                       world.admissible_actions(), agent::recall_items(digest, episode.states)},
+                                      options.prompt_format);
     step.action = expert_action(scenario, run, world, knowledge, digest, episode.states);
     step.decisive =
         run && step.action != expert_action(scenario, std::nullopt, world, knowledge, digest, episode.states);
@@ -446,7 +504,7 @@ MicroEpisode demonstrate(const MicroScenario& scenario, const MicroDataOptions& 
     episode.states.push_back(observation.state);
     knowledge.observe(world.position(), options.view_radius);
     episode.success = result.success;
-    if (scenario.kind == kDrillKind) break;
+    if (is_drill(scenario)) break;
   }
   return episode;
 }
@@ -470,10 +528,22 @@ std::vector<MicroEpisode> micro_episodes(const MicroDataOptions& options, bool h
 
 bool forbids_moves(const MicroScenario& scenario) { return forbidden_run(scenario.constraint).has_value(); }
 
+bool is_drill(const MicroScenario& scenario) {
+  return scenario.kind == kDrillKind || scenario.kind == kReadingDrillKind;
+}
+
 train::SftRecord forbidden_question_record(const MicroStep& step) {
   static constexpr std::string_view kAction = "Action:";
-  if (!step.prompt.ends_with(kAction)) throw std::logic_error("an agent prompt ends with \"Action:\"");
-  auto prompt = step.prompt.substr(0, step.prompt.size() - kAction.size()) + std::string(kForbiddenQuestion);
+  static constexpr std::string_view kCompactAction = " :";
+  std::string prompt;
+  if (step.prompt.ends_with(kAction)) {
+    prompt = step.prompt.substr(0, step.prompt.size() - kAction.size()) + std::string(kForbiddenQuestion);
+  } else if (step.prompt.ends_with(kCompactAction)) {
+    prompt = step.prompt.substr(0, step.prompt.size() - kCompactAction.size() + 1) +
+             std::string(kCompactForbiddenQuestion);
+  } else {
+    throw std::logic_error("an agent prompt ends with \"Action:\" or \" :\"");
+  }
   std::string answer;
   for (const auto& move : step.forbidden_moves) answer += (answer.empty() ? " " : ", ") + move;
   return {std::move(prompt), answer.empty() ? " none" : answer};
@@ -483,7 +553,8 @@ std::vector<train::SftRecord> sft_records(const std::vector<MicroEpisode>& episo
                                           const SftRecordOptions& options) {
   std::vector<train::SftRecord> records;
   for (const auto& episode : episodes) {
-    const bool ask = (options.forbidden_questions || options.questions_only) && forbids_moves(episode.scenario);
+    const bool ask = (options.forbidden_questions || options.questions_only || episode.scenario.kind == kReadingDrillKind) &&
+                     forbids_moves(episode.scenario);
     for (const auto& step : episode.steps) {
       const int copies = options.questions_only ? 0 : step.decisive ? std::max(1, options.decisive_repeats) : 1;
       for (int c = 0; c < copies; ++c) records.push_back({step.prompt, " " + step.action});

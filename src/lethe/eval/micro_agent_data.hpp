@@ -20,6 +20,11 @@
 //    route is that move; a quarter are controls forbidding another neighbour, which leaves the move as it was. Only
 //    their first step is demonstrated. In the other constrained scenarios about one step per episode depends on
 //    the constraint, too few for a small model to learn to read it.
+//  - reading drills (MicroDataOptions::reading_drills per layout, kind kReadingDrillKind): as drills, but the
+//    constraint is drawn apart from the route, half the time about a uniformly drawn free neighbour (the state, or
+//    the move into it), else about somewhere else. Each asks the forbidden-move question besides the action. In
+//    drills the forbidden move is mostly the move towards the goal, so "towards the goal" answers them without
+//    reading the constraint; here only reading it does.
 //
 // Held out: whole layouts (a disjoint set of generator seeds) and constraint phrasings (NL variants
 // kHeldOutStateVariant / kHeldOutTrajectoryVariant / kHeldOutEnvironmentVariant never appear in training data).
@@ -28,6 +33,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,7 +51,9 @@ inline constexpr std::uint64_t kHeldOutStateVariant = 2;
 inline constexpr std::uint64_t kHeldOutTrajectoryVariant = 1;
 inline constexpr std::uint64_t kHeldOutEnvironmentVariant = 1;
 inline constexpr std::string_view kDrillKind = "constraint-drill";
+inline constexpr std::string_view kReadingDrillKind = "reading-drill";
 inline constexpr std::string_view kForbiddenQuestion = "Forbidden moves:";
+inline constexpr std::string_view kCompactForbiddenQuestion = "forbidden :";
 
 struct MicroDataOptions {
   std::uint64_t seed = 1;
@@ -57,7 +65,11 @@ struct MicroDataOptions {
   int treasures = 2;
   int view_radius = 1;
   int drills = 0;                       // constraint drills per layout
+  int reading_drills = 0;               // reading drills per layout
   agent::PromptLimits limits{1, 8, 1};  // what the agent that uses the model must use too
+  // The prompts' format, and so the methods' (unlearn/compact_constraints.hpp): NL phrasings are then the compact
+  // ones, with the same variants held out.
+  agent::PromptFormat prompt_format = agent::PromptFormat::text;
 };
 
 // What the constraint of a scenario is, and how it was phrased.
@@ -76,7 +88,7 @@ struct MicroScenario {
   std::vector<std::string> constraints;    // the prompt lines of the unlearning method
   ConstraintInfo constraint;
   std::string kind;  // "explore", "collect-memory", "goto", "goto-memory", "constraint-goto", "constraint-collect",
-                     // "forget-environment", kDrillKind
+                     // "forget-environment", kDrillKind, kReadingDrillKind
 };
 
 struct MicroStep {
@@ -94,6 +106,16 @@ struct MicroEpisode {
   std::vector<env::StateId> states;  // visited by the expert, states[0] after reset
   bool success = false;
 };
+
+// The request phrased by `style` ("nl", "code", "example"; `variant` picks the NL phrasing) in the options' prompt
+// format, and the method's prompt lines for it.
+std::pair<ConstraintInfo, std::vector<std::string>> phrase(const unlearn::Request& base, const env::GridLayout& layout,
+                                                           const std::string& style, std::uint64_t variant,
+                                                           agent::PromptFormat format);
+
+// How many NL phrasings a scenario has, and which of them training never sees.
+std::uint64_t nl_phrasings(unlearn::Scenario scenario);
+std::uint64_t held_out_variant(unlearn::Scenario scenario);
 
 // The layouts of the split: train layouts are generator seeds 0 .. train_layouts-1 of the options' seed, held-out
 // ones come from a disjoint seed range and never repeat a train layout's grid.
@@ -125,8 +147,11 @@ struct SftRecordOptions {
 
 // Whether the episode runs under a state or trajectory constraint (one that forbids moves).
 bool forbids_moves(const MicroScenario& scenario);
+// A drill or a reading drill: only its first step is demonstrated.
+bool is_drill(const MicroScenario& scenario);
 
-// The step's prompt asking kForbiddenQuestion instead of the action, and its answer (" up", " down, left", " none").
+// The step's prompt asking kForbiddenQuestion (compact prompts: kCompactForbiddenQuestion) instead of the action,
+// and its answer (" up", " down, left", " none").
 train::SftRecord forbidden_question_record(const MicroStep& step);
 
 // One SFT record per step: prompt = the rendered prompt text, completion = " " + action (tokenized in context, as
