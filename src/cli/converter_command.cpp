@@ -108,20 +108,35 @@ std::vector<std::size_t> parse_ks(const std::string& text) {
   return ks;
 }
 
+// The format the converter writes in: --format, else the micro agent's (the default agent).
+agent::PromptFormat converter_format(const std::string& given) {
+  return given.empty() ? eval::default_micro_agent_config().data.prompt_format
+                       : agent::prompt_format_from_string(given);
+}
+
+void add_format_option(CLI::App& cmd, std::string& format) {
+  cmd.add_option("--format", format,
+                 "What the agent reads: text (sentences, for a general LLM) or compact (the micro agent's format, "
+                 "the default)")
+      ->check(CLI::IsMember({"text", "compact"}));
+}
+
 struct InitArgs {
   std::string out;
   std::string vocab;
   std::string data_out;
+  std::string format;
   eval::ConverterInitOptions options;
   bool quiet = false;
 };
 
 void run_init(InitArgs args) {
   args.options.vocab_gguf = resolve_vocab(args.vocab);
+  args.options.format = converter_format(args.format);
   if (!args.data_out.empty()) {
     write_text(args.data_out, eval::sft_jsonl(eval::converter_sft_records(
                                   eval::converter_layouts(args.options.seed, args.options.layouts),
-                                  args.options.examples, args.options.seed)));
+                                  args.options.examples, args.options.seed, args.options.format)));
   }
   ProgressBar bar("converter sft", 0, !args.quiet);
   const auto result = eval::init_converter(args.options, args.out, [&bar](const train::Progress& p) {
@@ -139,12 +154,13 @@ struct SftDataArgs {
   std::size_t examples = 400;
   std::size_t layouts = 6;
   std::uint64_t seed = 1;
+  std::string format;
 };
 
 void run_sft_data(const SftDataArgs& args) {
   if (args.examples == 0) throw std::runtime_error("--examples must be at least 1");
-  const auto records =
-      eval::converter_sft_records(eval::converter_layouts(args.seed, args.layouts), args.examples, args.seed);
+  const auto records = eval::converter_sft_records(eval::converter_layouts(args.seed, args.layouts), args.examples,
+                                                   args.seed, converter_format(args.format));
   write_text(args.out, eval::sft_jsonl(records));
   std::cout << fmt::format("wrote {} ({} request -> instruction pairs)\n", args.out, records.size());
 }
@@ -185,12 +201,25 @@ void run_collect(CollectArgs args) {
   if (args.llm.verbose) print_usage(*agent);
 }
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
 struct EvalArgs {
   LlmFlags llm;
   std::optional<double> temperature;
   std::string dpo;
   std::string sft;
   std::string ks = "1,3,5";
+  std::string sft_ks = "3";
+  std::string methods = "code,example,hard";
+  std::string kinds = "state,trajectory";
   std::string layouts;
   std::string out;
   eval::ConverterEvalOptions options;
@@ -208,11 +237,21 @@ void run_eval(EvalArgs args) {
   if (!args.sft.empty()) sft = open_converter(args.sft, args.llm);
   auto agent = args.llm.open();
   std::vector<eval::ConverterVariant> variants;
-  for (auto* model : {dpo.get(), sft.get()}) {
-    if (model == nullptr) continue;
-    for (const auto k : ks) variants.push_back({model == dpo.get() ? "dpo" : "sft", model, k});
+  if (dpo) {
+    for (const auto k : ks) variants.push_back({"dpo_k" + std::to_string(k), dpo.get(), k});
+  }
+  if (sft) {
+    for (const auto k : parse_ks(args.sft_ks)) variants.push_back({"sft_k" + std::to_string(k), sft.get(), k});
   }
   variants.push_back({"none", nullptr, 1});
+  for (const auto& method : split_list(args.methods)) {
+    if (method != "code" && method != "example" && method != "hard") {
+      throw std::runtime_error("--methods: '" + method + "' is not code, example or hard");
+    }
+    variants.push_back({method, nullptr, 1, method});
+  }
+  args.options.kinds.clear();
+  for (const auto& kind : split_list(args.kinds)) args.options.kinds.push_back(unlearn::request_kind_from_string(kind));
   args.options.note = fixture_note(args.llm.spec);
   ProgressBar bar("converter eval", variants.size() * args.options.requests, !args.quiet);
   const auto results = eval::evaluate_converters(
@@ -262,6 +301,7 @@ void register_converter(CLI::App& app) {
   init_cmd->add_option("--embd", init->options.model.n_embd, "Embedding width")->check(CLI::Range(8, 4096));
   init_cmd->add_option("--threads", init->options.threads, "CPU threads")->check(CLI::PositiveNumber);
   init_cmd->add_option("--sft-data", init->data_out, "Also write the SFT pairs (JSONL for `lethe train sft`) here");
+  add_format_option(*init_cmd, init->format);
   init_cmd->add_flag("--quiet,-q", init->quiet, "No progress bar");
   init_cmd->callback([init] { run_init(*init); });
 
@@ -271,6 +311,7 @@ void register_converter(CLI::App& app) {
   data_cmd->add_option("--out", data->out, "JSONL file to write")->required();
   data_cmd->add_option("--examples", data->examples, "Pairs")->check(CLI::Range(1, 1'000'000));
   data_cmd->add_option("--seed", data->seed, "Seed of layouts and requests");
+  add_format_option(*data_cmd, data->format);
   data_cmd->callback([data] { run_sft_data(*data); });
 
   auto collect = std::make_shared<CollectArgs>();
@@ -289,11 +330,22 @@ void register_converter(CLI::App& app) {
 
   auto evaluate = std::make_shared<EvalArgs>();
   auto* eval_cmd = converter->add_subcommand(
-      "eval", "Efficacy, Unlearn@1 and remaining-task success on held-out requests: DPO / SFT converter, K, none");
+      "eval",
+      "The ablation on held-out requests: DPO / SFT converter at each K, none, code, example, hard; efficacy, "
+      "Unlearn@1, avoidance, remaining-task success and steps, with 95% intervals");
   eval_cmd->add_option("--dpo", evaluate->dpo, "Converter after DPO (GGUF)");
   eval_cmd->add_option("--sft", evaluate->sft, "Converter after SFT only (GGUF)");
-  eval_cmd->add_option("--ks", evaluate->ks, "Candidate counts to compare, comma-separated (default 1,3,5)");
-  eval_cmd->add_option("--requests", evaluate->options.requests, "Held-out requests");
+  eval_cmd->add_option("--ks", evaluate->ks, "Candidate counts of the DPO converter, comma-separated (default 1,3,5)");
+  eval_cmd->add_option("--sft-ks", evaluate->sft_ks, "Candidate counts of the SFT converter (default 3)");
+  eval_cmd->add_option("--methods", evaluate->methods,
+                       "Methods to compare against, comma-separated (default code,example,hard; '' for none)");
+  eval_cmd->add_option("--kinds", evaluate->kinds,
+                       "Request kinds: state, trajectory, environment, several_states (default state,trajectory)");
+  eval_cmd->add_option("--requests", evaluate->options.requests, "Held-out requests per kind (default 30)")
+      ->check(CLI::Range(1, 100'000));
+  eval_cmd->add_option("--avoidance-runs", evaluate->options.avoidance_runs,
+                       "Runs of each unlearning task with the final prompt, for the avoidance rate (default 4)")
+      ->check(CLI::Range(1, 1000));
   eval_cmd->add_option("--seed", evaluate->options.seed, "Seed of the requests, sampling and tasks");
   eval_cmd->add_option("--max-attempts", evaluate->options.max_attempts, "Attempts per request")
       ->check(CLI::Range(1, 20));

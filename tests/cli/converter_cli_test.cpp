@@ -40,10 +40,9 @@ TEST(ConverterCli, InitCollectTrainEvaluate) {
   std::string first;
   ASSERT_TRUE(std::getline(sft, first));
   const auto record = nlohmann::json::parse(first);
-  EXPECT_EQ(record["completion"].get<std::string>().rfind(" Never", 0) == 0 ||
-                record["completion"].get<std::string>().rfind(" You have never", 0) == 0,
-            true)
-      << first;
+  // By default the converter writes for the micro agent, in its compact format.
+  const auto completion = record["completion"].get<std::string>();
+  EXPECT_TRUE(completion.rfind(" avoid ", 0) == 0 || completion == " forget map") << first;
 
   const auto pairs = dir / "pairs.jsonl";
   const auto collect = run_process(lethe("converter collect --quiet " + fixture_agent() + " --converter " +
@@ -70,13 +69,16 @@ TEST(ConverterCli, InitCollectTrainEvaluate) {
   const auto out = dir / "eval";
   const auto evaluated =
       run_process(lethe("converter eval --quiet " + fixture_agent() + " --sft " + shell_quote(converter.string()) +
-                        " --ks 1,2 --requests 1 --max-attempts 1 --seed 2 --out " + shell_quote(out.string())));
+                        " --sft-ks 1,2 --methods hard --kinds state --requests 1 --max-attempts 1 --avoidance-runs 1"
+                        " --seed 2 --out " + shell_quote(out.string())));
   ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
   const auto results = nlohmann::json::parse(std::ifstream(out / "results.json"));
-  ASSERT_EQ(results["variants"].size(), 3u);  // sft k=1, sft k=2, none
-  EXPECT_EQ(results["variants"][0]["name"], "sft");
-  EXPECT_EQ(results["variants"][1]["k"], 2);
-  EXPECT_EQ(results["variants"][2]["name"], "none");
+  ASSERT_EQ(results["variants"].size(), 4u);  // sft k=1, sft k=2, none, hard
+  EXPECT_EQ(results["variants"]["sft_k1"]["k"], 1);
+  EXPECT_EQ(results["variants"]["sft_k2"]["k"], 2);
+  EXPECT_EQ(results["variants"]["none"]["converter"], "none");
+  EXPECT_EQ(results["variants"]["hard"]["method"], "hard");
+  EXPECT_EQ(results["variants"]["hard"]["by_kind"].size(), 1u);
   EXPECT_NE(results["note"].get<std::string>().find("not results"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(out / "report.md"));
   EXPECT_NE(evaluated.out.find("Unlearn@1"), std::string::npos);
@@ -94,6 +96,19 @@ TEST(ConverterCli, SftDataIsReadyForTrainSft) {
     EXPECT_NE(record["prompt"].get<std::string>().find("Unlearning Instruction:"), std::string::npos);
   }
   EXPECT_EQ(count, 5u);
+
+  // For a general LLM: the text format's sentences.
+  const auto text = dir / "text.jsonl";
+  const auto t = run_process(
+      lethe("converter sft-data --format text --examples 5 --seed 4 --out " + shell_quote(text.string())));
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  std::ifstream text_in(text);
+  for (std::string line; std::getline(text_in, line);) {
+    const auto completion = nlohmann::json::parse(line)["completion"].get<std::string>();
+    EXPECT_TRUE(completion.rfind(" Never", 0) == 0 || completion.rfind(" You have never", 0) == 0) << line;
+  }
+  const auto bad = run_process(lethe("converter sft-data --format json --out " + shell_quote(text.string())));
+  EXPECT_NE(bad.exit_code, 0);
 }
 
 TEST(ConverterCli, EvalDefaultsToTheCommittedMicroAgentInItsPromptSetUp) {
@@ -108,7 +123,9 @@ TEST(ConverterCli, EvalDefaultsToTheCommittedMicroAgentInItsPromptSetUp) {
   EXPECT_NE(agent.find("micro-agent.gguf"), std::string::npos) << agent;
   EXPECT_NE(agent.find("template raw"), std::string::npos) << agent;
   EXPECT_DOUBLE_EQ(results.at("config").at("agent_temperature").get<double>(), 1.0);
+  EXPECT_EQ(results.at("config").at("agent_prompt_format"), "compact");
   EXPECT_EQ(results.at("note").get<std::string>(), "");  // a trained agent, not a fixture
+  for (const char* variant : {"none", "code", "example", "hard"}) EXPECT_TRUE(results["variants"].contains(variant));
 }
 
 TEST(ConverterCli, BadInputIsAClearErrorWithExitCodeOne) {
@@ -128,6 +145,10 @@ TEST(ConverterCli, BadInputIsAClearErrorWithExitCodeOne) {
   r = run_process(lethe("converter eval " + fixture_agent() + " --ks 1,x --out " + shell_quote(dir.string())));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--ks: 'x'"), std::string::npos) << r.err;
+
+  r = run_process(lethe("converter eval " + fixture_agent() + " --kinds state,rooms --out " + shell_quote(dir.string())));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown request kind 'rooms'"), std::string::npos) << r.err;
 
   r = run_process(lethe("converter init --vocab " + shell_quote((dir / "nope.gguf").string()) + " --out " +
                         shell_quote((dir / "c.gguf").string())));

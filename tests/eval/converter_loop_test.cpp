@@ -58,7 +58,10 @@ ScriptedLlm::Script parity_policy(const env::GridLayout& layout, const env::Cell
       }
       if (auto around = env::shortest_path(layout, here, goal, blocked)) path = around;
     }
-    return std::string(env::move_name(path->moves.front()));
+    const std::string move(env::move_name(path->moves.front()));
+    // The hard method's filter may have removed that move: then the first one offered.
+    const auto& offered = request.choices;
+    return std::find(offered.begin(), offered.end(), move) != offered.end() ? move : offered.front();
   };
 }
 
@@ -138,59 +141,90 @@ TEST(ConverterLoop, CollectTrainDpoAndEvaluateEndToEnd) {
   model.save(dpo_path.string());
   auto dpo = llm::open("gguf:" + dpo_path.string(), converter_options);
 
-  // 4. Evaluate on held-out requests.
+  // 4. Evaluate on held-out requests: the converters, no converter, and a method for comparison.
   ConverterEvalOptions eval_options;
-  eval_options.requests = 3;
+  eval_options.requests = 2;  // per kind: state, trajectory
   eval_options.seed = 3;
   eval_options.max_attempts = 2;
+  eval_options.avoidance_runs = 2;
   eval_options.note = "scripted agent";
   std::size_t steps = 0;
-  const auto results = evaluate_converters(
-      agent_model, {{"dpo", dpo.get(), 1}, {"dpo", dpo.get(), 3}, {"sft", sft.get(), 1}, {"none", nullptr, 1}}, layouts,
-      eval_options, [&](std::size_t done, std::size_t total, const std::string&) {
-        steps = done;
-        EXPECT_EQ(total, 12u);
-      });
-  EXPECT_EQ(steps, 12u);
-  ASSERT_EQ(results.variants.size(), 4u);
+  const auto results = evaluate_converters(agent_model,
+                                           {{"dpo_k1", dpo.get(), 1},
+                                            {"dpo_k3", dpo.get(), 3},
+                                            {"sft_k1", sft.get(), 1},
+                                            {"none", nullptr, 1},
+                                            {"hard", nullptr, 1, "hard"}},
+                                           layouts, eval_options, [&](std::size_t done, std::size_t total, const std::string&) {
+                                             steps = done;
+                                             EXPECT_EQ(total, 20u);
+                                           });
+  EXPECT_EQ(steps, 20u);
+  ASSERT_EQ(results.variants.size(), 5u);
   EXPECT_GE(results.seconds, 0.0);
   const auto held_out = generator.template_ids(unlearn::TemplateSplit::held_out);
   for (const auto& variant : results.variants) {
-    EXPECT_EQ(variant.requests, 3u);
-    EXPECT_GE(variant.efficacy, variant.unlearn_at_1);
-    EXPECT_LE(variant.efficacy, 1.0);
-    EXPECT_GE(variant.mean_attempts, 1.0);
-    EXPECT_LE(variant.mean_attempts, 2.0);
-    ASSERT_EQ(variant.per_request.size(), 3u);
+    const auto& f = variant.overall;
+    EXPECT_EQ(f["requests"], 4u);
+    EXPECT_GE(f["unlearn_efficacy"].get<double>(), f["unlearn_at_1"].get<double>());
+    EXPECT_LE(f["unlearn_efficacy"].get<double>(), 1.0);
+    EXPECT_LE(f["unlearn_efficacy_ci"][0].get<double>(), f["unlearn_efficacy"].get<double>());
+    EXPECT_GE(f["unlearn_efficacy_ci"][1].get<double>(), f["unlearn_efficacy"].get<double>());
+    EXPECT_GE(f["mean_attempts"].get<double>(), 1.0);
+    EXPECT_LE(f["mean_attempts"].get<double>(), 2.0);
+    EXPECT_GT(f["avoidance_runs"].get<std::size_t>(), 0u);
+    ASSERT_EQ(variant.per_request.size(), 4u);
     for (const auto& request : variant.per_request) {
       EXPECT_TRUE(std::binary_search(held_out.begin(), held_out.end(), request["template"].get<std::string>()));
-      EXPECT_EQ(request["candidates"].size(), variant.name == "none" ? 1u : variant.k);
+      EXPECT_EQ(request["candidates"].size(), variant.method == "nl" ? variant.k : 1u);
     }
+    EXPECT_EQ(variant.by_kind["state"]["requests"], 2u);
+    EXPECT_EQ(variant.by_kind["trajectory"]["requests"], 2u);
   }
-  EXPECT_EQ(results.variants[3].converter, "none");
-  EXPECT_EQ(results.variants[3].per_request[0]["candidates"][0], results.variants[0].per_request[0]["request"]);
+  const auto& none = results.variants[3];
+  EXPECT_EQ(none.converter, "none");
+  EXPECT_EQ(none.per_request[0]["candidates"][0], results.variants[0].per_request[0]["request"]);
+  // The hard method removes every forbidden move: each run of the unlearning tasks avoids the targets.
+  const auto& hard = results.variants[4];
+  EXPECT_DOUBLE_EQ(hard.overall["avoidance_rate"].get<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(hard.overall["unlearn_at_1"].get<double>(), 1.0);
   // Without a converter the candidate is the request: it names the targets exactly when the request does.
   const unlearn::RequestGenerator eval_generator(layouts, unlearn::RequestGeneratorOptions{eval_options.seed});
   double naming = 0;
-  for (const auto& request : eval_generator.requests(unlearn::TemplateSplit::held_out, 3)) {
-    naming += unlearn::names_targets(request.text, request.targets) ? 1.0 / 3.0 : 0.0;
-  }
-  EXPECT_NEAR(results.variants[3].naming_candidates, naming, 1e-9);
-  for (const auto& variant : results.variants) {
-    EXPECT_GE(variant.naming_candidates, 0.0);
-    EXPECT_LE(variant.naming_candidates, 1.0);
-  }
+  const auto requests = held_out_requests(eval_generator, eval_options.kinds, 2);
+  for (const auto& request : requests) naming += unlearn::names_targets(request.text, request.targets) ? 0.25 : 0.0;
+  EXPECT_NEAR(none.overall["naming_candidates"].get<double>(), naming, 1e-9);
 
   write_converter_eval(results, dir / "eval");
   const auto json = nlohmann::json::parse(std::ifstream(dir / "eval" / "results.json"));
-  EXPECT_EQ(json["variants"].size(), 4u);
+  EXPECT_EQ(json["variants"].size(), 5u);
+  for (const char* key : {"unlearn_efficacy", "unlearn_at_1", "success_after", "avoidance_rate", "steps_after"}) {
+    EXPECT_TRUE(json["variants"]["dpo_k3"].contains(key)) << key;
+    EXPECT_EQ(json["variants"]["hard"][std::string(key) + "_ci"].size(), 2u) << key;
+  }
   EXPECT_EQ(json["note"], "scripted agent");
   std::ifstream report_file(dir / "eval" / "report.md");
   const std::string markdown((std::istreambuf_iterator<char>(report_file)), std::istreambuf_iterator<char>());
   EXPECT_NE(markdown.find("Unlearn@1"), std::string::npos);
-  EXPECT_NE(markdown.find("| none | 1 |"), std::string::npos);
-  EXPECT_NE(markdown.find("candidates naming the targets"), std::string::npos);
-  EXPECT_TRUE(json["variants"][0].contains("naming_candidates"));
+  EXPECT_NE(markdown.find("| none |"), std::string::npos);
+  EXPECT_NE(markdown.find("Requests to forget a trajectory"), std::string::npos);
+}
+
+TEST(ConverterEval, HeldOutRequestsComePerKindInGenerationOrder) {
+  const auto layouts = converter_layouts(3, 2);
+  const unlearn::RequestGenerator generator(layouts, unlearn::RequestGeneratorOptions{5});
+  const auto requests =
+      held_out_requests(generator, {unlearn::RequestKind::trajectory, unlearn::RequestKind::state}, 3);
+  ASSERT_EQ(requests.size(), 6u);
+  std::size_t states = 0;
+  for (const auto& request : requests) {
+    EXPECT_NE(request.kind, unlearn::RequestKind::environment);
+    states += request.kind == unlearn::RequestKind::state ? 1 : 0;
+  }
+  EXPECT_EQ(states, 3u);
+  const auto first_state = std::find_if(requests.begin(), requests.end(),
+                                        [](const auto& r) { return r.kind == unlearn::RequestKind::state; });
+  EXPECT_EQ(held_out_requests(generator, {unlearn::RequestKind::state}, 2).front().text, first_state->text);
 }
 
 TEST(ConverterLoop, CollectCountsTheCandidatesThatNameTheTargets) {
@@ -237,6 +271,8 @@ TEST(ConverterLoop, RejectsBadOptions) {
   ConverterEvalOptions zero;
   zero.max_attempts = 0;
   EXPECT_THROW(evaluate_converters(model, {{"none", nullptr, 1}}, layouts, zero), unlearn::Error);
+  EXPECT_THROW(evaluate_converters(model, {{"magic", nullptr, 1, "magic"}}, layouts, ConverterEvalOptions{}),
+               unlearn::Error);
   ConverterInitOptions init;
   EXPECT_THROW(init_converter(init, out.parent_path() / "c.gguf"), unlearn::Error);  // no vocabulary
 }

@@ -53,7 +53,8 @@ CollectSummary collect_preference_pairs(llm::Llm& agent_model, llm::Llm& convert
     summary.candidates += outcomes.size();
     for (const auto& outcome : outcomes) summary.successful_candidates += outcome.success ? 1 : 0;
     for (const auto& candidate : candidates) {
-      summary.naming_candidates += unlearn::names_targets(candidate, request.targets) ? 1 : 0;
+      summary.naming_candidates +=
+          unlearn::names_targets(candidate, request.targets, options.agent.prompt_format) ? 1 : 0;
     }
     summary.requests_with_pairs += pairs.empty() ? 0 : 1;
     summary.pairs += pairs.size();

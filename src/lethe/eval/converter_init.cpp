@@ -10,14 +10,14 @@
 namespace lethe::eval {
 
 std::vector<train::SftRecord> converter_sft_records(const std::vector<env::GridLayout>& layouts, std::size_t count,
-                                                    std::uint64_t seed) {
+                                                    std::uint64_t seed, agent::PromptFormat format) {
   const unlearn::RequestGenerator generator(layouts, unlearn::RequestGeneratorOptions{seed});
   std::vector<train::SftRecord> records;
   records.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     const auto request = generator.generate(unlearn::TemplateSplit::train, i);
     records.push_back({unlearn::conversion_prompt(request.text, generator.layout_of(request)),
-                       " " + unlearn::reference_instruction(request.targets)});
+                       " " + unlearn::reference_instruction(request.targets, format)});
   }
   return records;
 }
@@ -47,7 +47,7 @@ ConverterInitResult init_converter(const ConverterInitOptions& options, const st
   if (options.examples == 0) throw unlearn::Error("the converter needs at least one training example");
   if (options.layouts == 0) throw unlearn::Error("the converter needs at least one layout");
   const auto records = converter_sft_records(converter_layouts(options.seed, options.layouts), options.examples,
-                                             options.seed);
+                                             options.seed, options.format);
   auto config = options.model;
   config.seed = options.seed;
   auto model = train::init_model(config, options.vocab_gguf);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lethe/agent/prompt_builder.hpp"
 #include "lethe/env/grid_layout.hpp"
 #include "lethe/train/jsonl_data.hpp"
 #include "lethe/train/model_init.hpp"
@@ -17,9 +18,11 @@
 
 namespace lethe::eval {
 
-// Training-split requests 0 .. count-1 of RequestGenerator(layouts, seed) as SFT records.
+// Training-split requests 0 .. count-1 of RequestGenerator(layouts, seed) as SFT records, completed by the
+// reference instruction in the format of the agent the converter writes for.
 std::vector<train::SftRecord> converter_sft_records(const std::vector<env::GridLayout>& layouts, std::size_t count,
-                                                    std::uint64_t seed);
+                                                    std::uint64_t seed,
+                                                    agent::PromptFormat format = agent::PromptFormat::text);
 // {"prompt", "completion"} one a line, for `lethe train sft`.
 std::string sft_jsonl(const std::vector<train::SftRecord>& records);
 
@@ -34,6 +37,7 @@ struct ConverterInitOptions {
   int epochs = 2;
   int batch_size = 16;
   float learning_rate = 3e-3f;
+  agent::PromptFormat format = agent::PromptFormat::text;  // what the agent reads (unlearn::reference_instruction)
   int threads = 2;
 };
 

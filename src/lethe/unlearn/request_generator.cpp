@@ -156,6 +156,28 @@ std::vector<env::Cell> forgettable_cells(const env::GridLayout& layout) {
 
 }  // namespace
 
+std::string to_string(RequestKind kind) {
+  switch (kind) {
+    case RequestKind::state:
+      return "state";
+    case RequestKind::trajectory:
+      return "trajectory";
+    case RequestKind::environment:
+      return "environment";
+    case RequestKind::several_states:
+      return "several_states";
+  }
+  return "state";
+}
+
+RequestKind request_kind_from_string(const std::string& name) {
+  for (const auto kind : {RequestKind::state, RequestKind::trajectory, RequestKind::environment,
+                          RequestKind::several_states}) {
+    if (to_string(kind) == name) return kind;
+  }
+  throw Error("unknown request kind '" + name + "' (expected state, trajectory, environment or several_states)");
+}
+
 std::string to_string(TemplateSplit split) { return split == TemplateSplit::train ? "train" : "held-out"; }
 
 std::string indirect_place(const env::GridLayout& layout, env::Cell cell, std::uint64_t variant) {

@@ -25,6 +25,10 @@ std::string to_string(TemplateSplit split);
 // What a template asks to forget.
 enum class RequestKind { state, trajectory, environment, several_states };
 
+// "state", "trajectory", "environment", "several_states"; from_string throws Error for anything else.
+std::string to_string(RequestKind kind);
+RequestKind request_kind_from_string(const std::string& name);
+
 struct GeneratedRequest {
   std::string text;              // the person's words, about every target
   std::vector<Request> targets;  // at least one, all in `environment`; each carries `text`
