@@ -9,7 +9,8 @@
 //              neighbour's cell (the two lookups the question composes); scored on the question alone;
 //   cells-dense  as cells, but each training prompt asks four questions on one scene (with --prompt-loss, each
 //              answer is a target); scored on single questions.
-// Prompts are compact by default ("no 3 at 5 u 1 d 2 l 7 r 0 :", cells as "34"); --format text writes the sentences
+// Prompts are compact by default ("no 3 at 5 u 1 d 2 l 7 r 0 :", cells as "34", each word one token of the micro
+// agent's compact vocabulary; --vocab stories tokenizes them with the fixture's 512 tokens); --format text writes the sentences
 // of the micro agent's current prompt ("Constraints: ... Observation: ... Forbidden moves:", cells as "(3,4)"), and
 // --filler N adds N words that carry nothing: the same facts in a longer prompt.
 // The score is the greedy single choice among the possible answers through the in-process llama.cpp backend, as the
@@ -17,7 +18,7 @@
 // model beside it (TASK.gguf). --dump FILE writes the tokenized examples for bench/recall_probe_reference.py. Usage:
 //   lethe_recall_probe_bench [--tasks copy,recall,forbidden,cells,cells-steps,cells-dense] [--examples N]
 //       [--epochs N] [--batch N] [--lr X] [--warmup N] [--cosine 0|1] [--prompt-loss X] [--context N]
-//       [--format compact|text] [--filler N] [--init-std X (default: by role)] [--layers N] [--width N] [--heads N]
+//       [--format compact|text] [--vocab compact|stories] [--filler N] [--init-std X (default: by role)] [--layers N] [--width N] [--heads N]
 //       [--threads N] [--seed N] [--out FILE] [--dump FILE]
 #include <fmt/format.h>
 
@@ -36,6 +37,7 @@
 #include <vector>
 
 #include "lethe/env/grid_geometry.hpp"
+#include "lethe/eval/compact_vocabulary.hpp"
 #include "lethe/llm/factory.hpp"
 #include "lethe/train/model_init.hpp"
 #include "lethe/train/tokenizer.hpp"
@@ -59,6 +61,9 @@ struct Settings {
   double prompt_loss = 0.0;  // weight of the next-token loss on the prompt
   double labels = 0.8;       // cells-*: share of training prompts whose cells are random two-digit labels instead
   bool compact = true;       // the compact prompt ("no 3 at 5 u 1 d 2 l 7 r 0 :"), or the sentence form
+  // The tokenizer: the micro agent's compact vocabulary (each cell "34" one token), or the stories fixture's 512
+  // tokens (a cell two tokens); by default the compact one for compact prompts.
+  std::string vocab;
   int filler = 0;            // filler words added to every prompt: the same facts in a longer prompt
   lethe::train::ModelConfig model;
   std::string dump;  // JSONL of the tokenized examples, for bench/recall_probe_reference.py --examples
@@ -149,7 +154,8 @@ std::string constrained_cell(const CellQuestion& q, bool compact) {
   return cell(q.x + reach * kDx[q.slot], q.y + reach * kDy[q.slot], compact);
 }
 
-// The constraint and the observation, without the question. Compact: "no 35 at 34 u 33 d # l 24 r 44", a wall "#".
+// The constraint and the observation, without the question. Compact: "no 35 at 34 u 33 d w l 24 r 44", a wall "w" as
+// in the micro agent's prompt.
 std::string cell_scene_text(const CellQuestion& q, const Settings& settings, std::mt19937_64& rng) {
   const bool compact = settings.compact;
   const std::string filler = filler_text(settings.filler, rng);
@@ -157,7 +163,7 @@ std::string cell_scene_text(const CellQuestion& q, const Settings& settings, std
   if (compact) {
     text << "no " << constrained_cell(q, true) << " " << filler << "at " << cell(q.x, q.y, true);
     for (std::size_t i = 0; i < 4; ++i)
-      text << ' ' << kDirections[i][0] << ' ' << (q.walls[i] ? "#" : cell(q.x + kDx[i], q.y + kDy[i], true));
+      text << ' ' << kDirections[i][0] << ' ' << (q.walls[i] ? "w" : cell(q.x + kDx[i], q.y + kDy[i], true));
     return text.str();
   }
   text << "Constraints:\n- Never move into " << constrained_cell(q, false) << ".\n"
@@ -198,7 +204,7 @@ SftRecord random_label_record(const Settings& settings, std::mt19937_64& rng) {
   std::string prompt =
       "no " + text(names_a_neighbour ? labels[slot] : labels[4 + rng() % 2]) + " " + filler + "at " + text(labels[4]);
   for (std::size_t i = 0; i < 4; ++i)
-    prompt += " " + kDirections[i].substr(0, 1) + " " + (walls[i] ? "#" : text(labels[i]));
+    prompt += " " + kDirections[i].substr(0, 1) + " " + (walls[i] ? "w" : text(labels[i]));
   return {prompt + " :", " " + (names_a_neighbour ? kDirections[slot] : std::string("none"))};
 }
 
@@ -427,6 +433,10 @@ Settings parse(int argc, char** argv) {
       s.filler = std::stoi(value);
     else if (flag == "--labels")
       s.labels = std::stod(value);
+    else if (flag == "--vocab") {
+      if (value != "compact" && value != "stories") throw std::runtime_error("--vocab takes compact or stories");
+      s.vocab = value;
+    }
     else if (flag == "--dump")
       s.dump = value;
     else if (flag == "--threads")
@@ -447,6 +457,7 @@ Settings parse(int argc, char** argv) {
   if (s.warmup < 0 || s.prompt_loss < 0 || s.filler < 0 || !(s.model.init_std >= 0))
     throw std::runtime_error("--warmup, --prompt-loss, --filler and --init-std must not be negative");
   lethe::train::validate_model_config(s.model);
+  if (s.vocab.empty()) s.vocab = s.compact ? "compact" : "stories";
   return s;
 }
 
@@ -455,7 +466,10 @@ Settings parse(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     const auto settings = parse(argc, argv);
-    const std::string vocab = std::string(LETHE_SHARED_DIR) + "/models/stories260Ktok512.gguf";
+    const std::string vocab =
+        settings.vocab == "compact"
+            ? lethe::eval::compact_vocabulary_gguf(std::filesystem::absolute(settings.out).parent_path()).string()
+            : std::string(LETHE_SHARED_DIR) + "/models/stories260Ktok512.gguf";
     nlohmann::json result{{"model",
                            {{"layers", settings.model.n_layer},
                             {"width", settings.model.n_embd},
@@ -470,6 +484,7 @@ int main(int argc, char** argv) {
                           {"init", settings.model.init_std > 0 ? fmt::format("N(0, {})", settings.model.init_std)
                                                                : std::string("by role")},
                           {"format", settings.compact ? "compact" : "text"},
+                          {"vocab", settings.vocab},
                           {"filler_words", settings.filler},
                           {"random_label_share", settings.labels},
                           {"threads", settings.threads},
