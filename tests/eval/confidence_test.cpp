@@ -27,6 +27,10 @@ TEST(Confidence, MeanIntervalIsTheNormalApproximation) {
   EXPECT_NEAR(e.low, 3.0 - 1.385904, 1e-5);
   EXPECT_NEAR(e.high, 3.0 + 1.385904, 1e-5);
   EXPECT_DOUBLE_EQ(mean_interval({0.5}).low, 0.5);
+  // Rates stay in [0, 1].
+  const auto rates = mean_interval({1, 1, 1, 0.5}, true);
+  EXPECT_DOUBLE_EQ(rates.high, 1.0);
+  EXPECT_GT(mean_interval({1, 1, 1, 0.5}).high, 1.0);
   EXPECT_DOUBLE_EQ(mean_interval({}).value, 0.0);
   EXPECT_EQ(to_json(e)["ci95"].size(), 2u);
 }

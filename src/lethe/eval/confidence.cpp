@@ -1,5 +1,6 @@
 #include "lethe/eval/confidence.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
@@ -20,7 +21,7 @@ Estimate wilson_interval(std::size_t successes, std::size_t trials) {
   return {p, std::max(0.0, centre - half), std::min(1.0, centre + half)};
 }
 
-Estimate mean_interval(const std::vector<double>& values) {
+Estimate mean_interval(const std::vector<double>& values, bool rates) {
   if (values.empty()) return {};
   const double n = static_cast<double>(values.size());
   const double mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
@@ -28,6 +29,7 @@ Estimate mean_interval(const std::vector<double>& values) {
   double squares = 0;
   for (const double v : values) squares += (v - mean) * (v - mean);
   const double half = kZ95 * std::sqrt(squares / (n - 1) / n);
+  if (rates) return {mean, std::max(0.0, mean - half), std::min(1.0, mean + half)};
   return {mean, mean - half, mean + half};
 }
 

@@ -19,7 +19,8 @@ struct Estimate {
 Estimate wilson_interval(std::size_t successes, std::size_t trials);
 
 // The mean of `values` with the normal-approximation interval; no values give {0, 0, 0}, one value a zero width.
-Estimate mean_interval(const std::vector<double>& values);
+// For values that are themselves rates (`rates`), the interval is cut to [0, 1].
+Estimate mean_interval(const std::vector<double>& values, bool rates = false);
 
 // {"value": v, "ci95": [low, high]}
 nlohmann::json to_json(const Estimate& estimate);

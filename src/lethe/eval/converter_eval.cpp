@@ -159,8 +159,8 @@ nlohmann::json figures_json(const std::vector<const RequestRun*>& runs) {
   put("unlearn_efficacy", wilson_interval(efficacy, runs.size()));
   put("unlearn_at_1", wilson_interval(at_1, runs.size()));
   put("avoidance_rate", wilson_interval(avoided, avoidance_runs));
-  put("success_before", mean_interval(before));
-  put("success_after", mean_interval(after));
+  put("success_before", mean_interval(before, true));
+  put("success_after", mean_interval(after, true));
   put("steps_before", mean_interval(steps_before));
   put("steps_after", mean_interval(steps_after));
   json["mean_attempts"] = mean_interval(attempts).value;
