@@ -135,4 +135,16 @@ std::vector<env::Task> crossing_tasks(const env::GridLayout& layout, const Forbi
   return tasks;
 }
 
+std::vector<Detour> detours(const env::GridLayout& layout, const ForbiddenRun& run, std::size_t max_tasks) {
+  std::vector<Detour> out;
+  for (const auto& task : crossing_tasks(layout, run, max_tasks)) {
+    const auto from = env::cell_from_json(task.params.at("from"), "task", "from");
+    const auto to = env::cell_from_json(task.params.at("to"), "task", "to");
+    auto direct = env::shortest_path(layout, from, to);
+    auto avoiding = path_avoiding(layout, from, to, run);
+    if (direct && avoiding) out.push_back({std::move(*direct), std::move(*avoiding)});
+  }
+  return out;
+}
+
 }  // namespace lethe::unlearn

@@ -47,4 +47,13 @@ std::optional<env::GridPath> path_avoiding(const env::GridLayout& layout, env::C
 // run, within Manhattan distance 3 of its first and last cells.
 std::vector<env::Task> crossing_tasks(const env::GridLayout& layout, const ForbiddenRun& run, std::size_t max_tasks);
 
+// A demonstration of avoiding `run`: the shortest route of a crossing task, which completes the run, and the
+// shortest one that does not.
+struct Detour {
+  env::GridPath direct;
+  env::GridPath avoiding;
+};
+// The detours of crossing_tasks(layout, run, max_tasks), in that order (tasks without both routes left out).
+std::vector<Detour> detours(const env::GridLayout& layout, const ForbiddenRun& run, std::size_t max_tasks);
+
 }  // namespace lethe::unlearn

@@ -59,13 +59,8 @@ std::vector<std::string> compact_example_lines(const Request& request, const env
   if (request.scenario == Scenario::environment) return {compact_new_environment_line()};
   const ForbiddenRun run(request.states);
   std::vector<std::string> lines;
-  for (const auto& task : crossing_tasks(layout, run, examples)) {
-    const auto from = env::cell_from_json(task.params.at("from"), "task", "from");
-    const auto to = env::cell_from_json(task.params.at("to"), "task", "to");
-    const auto direct = env::shortest_path(layout, from, to);
-    const auto avoiding = path_avoiding(layout, from, to, run);
-    if (!direct || !avoiding) continue;
-    lines.push_back("eg bad " + route_cells(*direct) + " ok " + route_cells(*avoiding));
+  for (const auto& [direct, avoiding] : detours(layout, run, examples)) {
+    lines.push_back("eg bad " + route_cells(direct) + " ok " + route_cells(avoiding));
   }
   if (lines.empty()) lines.push_back("eg bad " + cells_text(request.states, " "));
   return lines;

@@ -114,14 +114,10 @@ Constraints ExampleMethod::constraints(const Request& request, const env::GridLa
   const std::string target =
       request.scenario == Scenario::state ? request.states[0].key : "the route " + cell_list(request.states);
   std::vector<std::string> lines;
-  for (const auto& task : crossing_tasks(layout, run, examples_)) {
-    const auto from = env::cell_from_json(task.params.at("from"), "task", "from");
-    const auto to = env::cell_from_json(task.params.at("to"), "task", "to");
-    const auto direct = env::shortest_path(layout, from, to);
-    const auto avoiding = path_avoiding(layout, from, to, run);
-    if (!direct || !avoiding) continue;
-    lines.push_back("Example: going from " + env::cell_key(from) + " to " + env::cell_key(to) + ". Wrong: " +
-                    route_text(*direct) + " (uses forgotten " + target + "). Right: " + route_text(*avoiding) + ".");
+  for (const auto& [direct, avoiding] : detours(layout, run, examples_)) {
+    lines.push_back("Example: going from " + env::cell_key(direct.cells.front()) + " to " +
+                    env::cell_key(direct.cells.back()) + ". Wrong: " + route_text(direct) + " (uses forgotten " +
+                    target + "). Right: " + route_text(avoiding) + ".");
   }
   if (lines.empty()) lines.push_back("Example: whatever the task, a correct route never uses " + target + ".");
   return {lines, {}};
