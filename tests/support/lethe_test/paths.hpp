@@ -1,6 +1,8 @@
 // Where tests find shared models and data, the llama.cpp tools and the built CLI.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -23,9 +25,18 @@ inline std::string tiny_random_model() { return shared_path("models/llama-2-tiny
 inline std::string llama_server_binary() { return LETHE_LLAMA_SERVER; }
 inline std::string cli_binary() { return LETHE_CLI; }
 
-// A fresh, empty directory for one test, under the build tree.
+// A fresh, empty directory for one test, under the build tree. It lives under the running test's full name, so
+// that ctest's parallel processes (the instances of one parameterised test above all) never share one.
 inline std::filesystem::path scratch_dir(const std::string& name) {
-  auto dir = std::filesystem::path(LETHE_TEST_BINARY_DIR) / "scratch" / name;
+  auto dir = std::filesystem::path(LETHE_TEST_BINARY_DIR) / "scratch";
+  if (const auto* test = testing::UnitTest::GetInstance()->current_test_info()) {
+    std::string test_name = std::string(test->test_suite_name()) + "." + test->name();
+    for (char& c : test_name) {
+      if (c == '/') c = '_';
+    }
+    dir /= test_name;
+  }
+  dir /= name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
