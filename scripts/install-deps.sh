@@ -4,6 +4,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake git ca-certificates pkg-config util-linux
+  ccache                          # warm rebuilds (cmake/ccache.cmake)
   nlohmann-json3-dev              # JSON
   libcurl4-openssl-dev            # HTTP client (OpenAI-compatible backend)
   libcpp-httplib-dev libssl-dev   # HTTP server for loopback fault-injection tests

@@ -26,6 +26,8 @@ for tool in git cmake sha256sum flock; do
 done
 
 mkdir -p "$CACHE_ROOT/llama.cpp"
+# llama.cpp compiles through ccache when it finds it (GGML_CCACHE); share Lethe's cache (cmake/ccache.cmake).
+export CCACHE_DIR="${CCACHE_DIR:-$CACHE_ROOT/ccache}"
 
 fetch_pinned_source() {
   local dest="$1" work tarball

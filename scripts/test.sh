@@ -19,8 +19,30 @@ while (($#)); do
   shift
 done
 
+# Each stage's wall time goes to stderr when it ends, and is appended to $LETHE_STAGE_LOG when set (.ci/run prints
+# them all at the end).
+STAGE_NAME=""
+STAGE_START=0
+stage() {
+  local now
+  now=$(date +%s)
+  if [[ -n "$STAGE_NAME" ]]; then
+    local line
+    line=$(printf '%-28s %5d s' "$STAGE_NAME" $((now - STAGE_START)))
+    echo "[stage] $line" >&2
+    if [[ -n "${LETHE_STAGE_LOG:-}" ]]; then echo "$line" >>"$LETHE_STAGE_LOG"; fi
+  fi
+  STAGE_NAME="$1"
+  STAGE_START=$now
+}
+trap 'stage ""' EXIT  # the last stage, also when it fails
+SUFFIX=""
+if ((SANITIZE)); then SUFFIX=" (sanitize)"; fi
+
+stage "packages$SUFFIX"
 bash scripts/install-deps.sh
 JOBS="${LETHE_JOBS:-$(nproc)}"
+stage "configure, llama.cpp$SUFFIX"
 if ((SANITIZE)); then
   BUILD=build-sanitize
   # -O1 with line tables only: ASan's recommended optimisation, and compiles 2.5x faster than -O2 -g (46 s against
@@ -36,5 +58,7 @@ else
   cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release
   DEFAULT_ARGS=()
 fi
+stage "build$SUFFIX"
 cmake --build "$BUILD" -j "$JOBS"
+stage "tests$SUFFIX"
 ctest --test-dir "$BUILD" --output-on-failure -j "$JOBS" "${DEFAULT_ARGS[@]}" "${CTEST_ARGS[@]}"
