@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev                    # command line
   libfmt-dev                      # formatting
   libgtest-dev libgmock-dev       # tests
+  json-schema-test-suite          # the validator's conformance test (tests/llm/json_schema_suite_test.cpp)
   libbenchmark-dev                # benchmarks
   libutf8proc-dev                 # Unicode normalisation
 )

@@ -19,6 +19,9 @@
 // keywords (put them inside each branch); keywords of the wrong JSON type; unknown type names; schemas that
 // are neither objects nor booleans.
 //
+// The validator passes the official JSON-Schema-Test-Suite (draft 7) on the files of these keywords, but for the
+// cases of the first departure below (tests/llm/json_schema_suite_test.cpp keeps it so).
+//
 // Departures from JSON Schema:
 //   - (both functions) additionalProperties defaults to false in a schema that states an object shape ("properties", or
 //   type
