@@ -19,6 +19,12 @@
 // keywords (put them inside each branch); keywords of the wrong JSON type; unknown type names; schemas that
 // are neither objects nor booleans.
 //
+// Why not llama.cpp's own json_schema_to_grammar (common/, pinned release de3ff815): it lives in the llama-common
+// library, which the pinned build does not install and which brings argument parsing, downloads and Jinja with it;
+// it has no validator, which the OpenAI-compatible backend needs; it silently ignores uniqueItems, multipleOf, not,
+// if/then/else, unanchored patterns and number bounds on "number", where a caller here gets an error; and its
+// grammar allows newlines and indentation between tokens, which a small model spends its tokens on.
+//
 // The validator passes the official JSON-Schema-Test-Suite (draft 7) on the files of these keywords, but for the
 // cases of the first departure below (tests/llm/json_schema_suite_test.cpp keeps it so).
 //
