@@ -124,7 +124,7 @@ struct MicroAgentArgs {
   int threads = 2;
   std::string eval_out;
   int eval_layouts = 0;
-  double temperature = 0.0;
+  double temperature = eval::MicroEvalOptions{}.episode_temperature;
   bool no_cache = false;
   bool quiet = false;
 };
@@ -282,8 +282,9 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
   cmd.add_option("--recipe", args.recipe, "default, or tiny (seconds; for tests)");
   cmd.add_option("--layouts", args.eval_layouts, "Held-out layouts to evaluate on (0: the recipe's)")
       ->check(CLI::NonNegativeNumber);
-  cmd.add_option("--temperature", args.temperature, "Sampling temperature of the agent in evaluation episodes")
-      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--temperature", args.temperature, "Sampling temperature of the agent in evaluation episodes (0: greedy)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   cmd.add_flag("--quiet,-q", args.quiet, "No progress bar");
 }
 

@@ -183,7 +183,7 @@ MicroAgentConfig default_micro_agent_config() {
   config.data.prompt_format = agent::PromptFormat::compact;
   config.data.train_layouts = 2000;
   config.data.drills = 36;
-  config.data.reading_drills = 96;
+  config.data.reading_drills = 192;
   // Facts only: a remembered route is long and tells a policy nothing it can use; the compact format shows no
   // reflection (free text).
   config.data.limits = {0, 4, 1};

@@ -76,7 +76,9 @@ MicroTrainResult train_micro_agent(const MicroAgentConfig& config, const std::fi
 struct MicroEvalOptions {
   int layouts = 0;                   // held-out layouts to evaluate on; 0: all of config.data.heldout_layouts
   int train_sample_layouts = 2;      // training layouts whose steps are also scored (a fit check)
-  double episode_temperature = 0.0;  // sampling of the agent in episodes (0: greedy)
+  // Sampling of the agent in episodes: 1, as the demo, the benchmarks and the converter run it; greedy (0), an agent
+  // that sees no history repeats the same move in the same place and loops.
+  double episode_temperature = 1.0;
   std::uint64_t episode_seed = 1;
   int threads = 2;
   std::function<void(const std::string& stage, std::size_t done, std::size_t total)> progress;
