@@ -93,7 +93,10 @@ TEST(ConverterCli, SftDataIsReadyForTrainSft) {
   std::size_t count = 0;
   for (std::string line; std::getline(in, line); ++count) {
     const auto record = nlohmann::json::parse(line);
-    EXPECT_NE(record["prompt"].get<std::string>().find("Unlearning Instruction:"), std::string::npos);
+    // The micro agent's compact conversion prompt, answered in its format.
+    const auto prompt = record["prompt"].get<std::string>();
+    EXPECT_EQ(prompt.rfind("map ", 0), 0u) << prompt;
+    EXPECT_TRUE(prompt.ends_with(" instruction :")) << prompt;
   }
   EXPECT_EQ(count, 5u);
 
@@ -104,8 +107,10 @@ TEST(ConverterCli, SftDataIsReadyForTrainSft) {
   ASSERT_EQ(t.exit_code, 0) << t.err;
   std::ifstream text_in(text);
   for (std::string line; std::getline(text_in, line);) {
-    const auto completion = nlohmann::json::parse(line)["completion"].get<std::string>();
+    const auto record = nlohmann::json::parse(line);
+    const auto completion = record["completion"].get<std::string>();
     EXPECT_TRUE(completion.rfind(" Never", 0) == 0 || completion.rfind(" You have never", 0) == 0) << line;
+    EXPECT_TRUE(record["prompt"].get<std::string>().ends_with("Unlearning Instruction:")) << line;
   }
   const auto bad = run_process(lethe("converter sft-data --format json --out " + shell_quote(text.string())));
   EXPECT_NE(bad.exit_code, 0);

@@ -277,20 +277,27 @@ TEST(ConverterLoop, RejectsBadOptions) {
   EXPECT_THROW(init_converter(init, out.parent_path() / "c.gguf"), unlearn::Error);  // no vocabulary
 }
 
-TEST(ConverterSft, RecordsPairTheConversionPromptWithTheReferenceInstruction) {
+class ConverterSft : public testing::TestWithParam<agent::PromptFormat> {};
+
+TEST_P(ConverterSft, RecordsPairTheConversionPromptWithTheReferenceInstruction) {
+  const auto format = GetParam();
   const auto layouts = converter_layouts(2, 2);
-  const auto records = converter_sft_records(layouts, 8, 2);
+  const auto records = converter_sft_records(layouts, 8, 2, format);
   ASSERT_EQ(records.size(), 8u);
   const unlearn::RequestGenerator generator(layouts, unlearn::RequestGeneratorOptions{2});
   for (std::size_t i = 0; i < records.size(); ++i) {
     const auto request = generator.generate(unlearn::TemplateSplit::train, i);
-    EXPECT_EQ(records[i].prompt, unlearn::conversion_prompt(request.text, generator.layout_of(request)));
-    EXPECT_EQ(records[i].completion, " " + unlearn::reference_instruction(request.targets));
+    EXPECT_EQ(records[i].prompt, unlearn::conversion_prompt(request.text, generator.layout_of(request), format));
+    EXPECT_EQ(records[i].completion, " " + unlearn::reference_instruction(request.targets, format));
   }
   const auto jsonl = sft_jsonl(records);
   EXPECT_EQ(std::count(jsonl.begin(), jsonl.end(), '\n'), 8);
   EXPECT_EQ(nlohmann::json::parse(jsonl.substr(0, jsonl.find('\n')))["completion"], records[0].completion);
 }
+
+INSTANTIATE_TEST_SUITE_P(Formats, ConverterSft,
+                         testing::Values(agent::PromptFormat::text, agent::PromptFormat::compact),
+                         [](const auto& param_info) { return agent::to_string(param_info.param); });
 
 }  // namespace
 }  // namespace lethe::eval

@@ -23,6 +23,24 @@ TEST(ConversionPrompt, HasTheTaskContextGoalAndAnswerPrefix) {
   EXPECT_EQ(prompt.substr(prompt.size() - suffix.size()), suffix);
 }
 
+TEST(ConversionPrompt, CompactKeepsTheFactsAndDropsTheFixedSentences) {
+  EXPECT_EQ(conversion_prompt("Forget (3,2) in house.", house(), agent::PromptFormat::compact),
+            "map house start 00 treasures 21 request Forget (3,2) in house. instruction :");
+  const auto none = env::layout_from_json({{"id", "bare"}, {"rows", {".S", ".."}}}, "test");
+  EXPECT_EQ(conversion_prompt("x", none, agent::PromptFormat::compact), "map bare start 10 treasures none request x instruction :");
+}
+
+TEST(Converter, AsksInTheFormatOfTheAgentItWritesFor) {
+  ScriptedLlm model([](const llm::ChatRequest&) { return " avoid 32\n"; });
+  ConverterOptions options;
+  options.format = agent::PromptFormat::compact;
+  const Converter converter(model, options);
+  EXPECT_EQ(converter.candidates("Forget (3,2) in house.", house(), 1).front(), "avoid 32");
+  const auto expected = conversion_prompt("Forget (3,2) in house.", house(), agent::PromptFormat::compact);
+  EXPECT_EQ(prompt_of(model.requests.front()), expected);
+  EXPECT_EQ(converter.prompt("Forget (3,2) in house.", house()), expected);
+}
+
 TEST(CleanCandidate, StripsThePrefixCutsAtTheStopAndTrims) {
   EXPECT_EQ(clean_candidate(" Never enter (3,2).\nRequest: more"), "Never enter (3,2).");
   EXPECT_EQ(clean_candidate("Unlearning Instruction:  Avoid (1,0). "), "Avoid (1,0).");

@@ -24,6 +24,7 @@ CollectSummary collect_preference_pairs(llm::Llm& agent_model, llm::Llm& convert
   const unlearn::RequestGenerator generator(layouts, unlearn::RequestGeneratorOptions{options.seed});
   auto converter_options = options.converter;
   converter_options.candidates = options.k;
+  converter_options.format = options.agent.prompt_format;
   const unlearn::Converter converter(converter_model, converter_options);
 
   if (out.has_parent_path()) std::filesystem::create_directories(out.parent_path());
@@ -45,7 +46,7 @@ CollectSummary collect_preference_pairs(llm::Llm& agent_model, llm::Llm& convert
     unlearn::CandidateJudge judge(agent, memory, judge_options);
     const auto outcomes = judge.judge(request.targets, layout, candidates);
 
-    const auto pairs = unlearn::preference_pairs(unlearn::conversion_prompt(request.text, layout), outcomes,
+    const auto pairs = unlearn::preference_pairs(converter.prompt(request.text, layout), outcomes,
                                                  request.text, request.template_id);
     file << unlearn::to_jsonl(pairs);
     if (!file) throw unlearn::Error("cannot write " + partial.string());

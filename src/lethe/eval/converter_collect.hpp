@@ -24,7 +24,7 @@ struct CollectOptions {
   std::size_t k = 3;         // candidates per request
   std::uint64_t seed = 1;    // request generator, candidate sampling, remaining tasks
   unlearn::JudgeOptions judge;
-  unlearn::ConverterOptions converter;  // its `candidates` is replaced by k
+  unlearn::ConverterOptions converter;  // its `candidates` is replaced by k, its `format` by the agent's
   agent::AgentOptions agent;
 };
 

@@ -75,7 +75,9 @@ RequestRun run_request(llm::Llm& agent_model, const ConverterVariant& variant, c
   } else if (variant.converter == nullptr) {
     run.candidates = {request.text};
   } else {
-    const unlearn::Converter converter(*variant.converter, options.converter);
+    auto converter_options = options.converter;
+    converter_options.format = format;
+    const unlearn::Converter converter(*variant.converter, converter_options);
     run.candidates = converter.candidates(request.text, layout, variant.k, options.seed * 1'000'003 + index * 101);
   }
   for (const auto& candidate : run.candidates) {

@@ -50,7 +50,7 @@ struct ConverterEvalOptions {
   int max_attempts = 5;
   int avoidance_runs = 4;  // runs of each unlearning task with the final prompt
   unlearn::JudgeOptions judge;
-  unlearn::ConverterOptions converter;
+  unlearn::ConverterOptions converter;  // its `format` is replaced by the agent's
   agent::AgentOptions agent;
   std::string note;  // written into the report (e.g. that the agent is a fixture)
 };

@@ -16,7 +16,7 @@ std::vector<train::SftRecord> converter_sft_records(const std::vector<env::GridL
   records.reserve(count);
   for (std::size_t i = 0; i < count; ++i) {
     const auto request = generator.generate(unlearn::TemplateSplit::train, i);
-    records.push_back({unlearn::conversion_prompt(request.text, generator.layout_of(request)),
+    records.push_back({unlearn::conversion_prompt(request.text, generator.layout_of(request), format),
                        " " + unlearn::reference_instruction(request.targets, format)});
   }
   return records;

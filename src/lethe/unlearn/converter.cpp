@@ -64,9 +64,17 @@ bool names_targets(const std::string& text, const std::vector<Request>& targets,
   });
 }
 
-std::string conversion_prompt(const std::string& request_text, const env::GridLayout& layout) {
+std::string conversion_prompt(const std::string& request_text, const env::GridLayout& layout,
+                              agent::PromptFormat format) {
+  const bool compact = format == agent::PromptFormat::compact;
   std::string treasures;
-  for (const auto cell : layout.treasures()) treasures += (treasures.empty() ? "" : " ") + env::cell_key(cell);
+  for (const auto cell : layout.treasures()) {
+    treasures += (treasures.empty() ? "" : " ") + (compact ? agent::compact_cell(cell) : env::cell_key(cell));
+  }
+  if (compact) {
+    return "map " + layout.id() + " start " + agent::compact_cell(layout.start()) + " treasures " +
+           (treasures.empty() ? "none" : treasures) + " request " + request_text + " instruction :";
+  }
   return "Task: turn a request to forget into an instruction for a grid agent.\n"
          "Context: map " +
          layout.id() + ", " + std::to_string(layout.width()) + "x" + std::to_string(layout.height()) + ", start " +
@@ -107,6 +115,10 @@ std::string reference_instruction(const std::vector<Request>& targets, agent::Pr
 
 Converter::Converter(llm::Llm& model, ConverterOptions options) : model_(model), options_(std::move(options)) {}
 
+std::string Converter::prompt(const std::string& request_text, const env::GridLayout& layout) const {
+  return conversion_prompt(request_text, layout, options_.format);
+}
+
 std::vector<std::string> Converter::candidates(const std::string& request_text, const env::GridLayout& layout,
                                                std::size_t count, std::uint64_t seed) const {
   if (count == 0) count = options_.candidates;
@@ -114,7 +126,7 @@ std::vector<std::string> Converter::candidates(const std::string& request_text, 
   std::vector<llm::ChatRequest> requests(count);
   for (std::size_t i = 0; i < count; ++i) {
     auto& request = requests[i];
-    request.messages = {{llm::Role::User, conversion_prompt(request_text, layout)}};
+    request.messages = {{llm::Role::User, prompt(request_text, layout)}};
     request.sampling = options_.sampling;
     request.sampling.seed = seed + i;
     request.stop = options_.stops;

@@ -20,8 +20,13 @@
 
 namespace lethe::unlearn {
 
-// The conversion prompt for a request about `layout`.
-std::string conversion_prompt(const std::string& request_text, const env::GridLayout& layout);
+// The conversion prompt for a request about `layout`, for a converter that writes for an agent reading `format`.
+// Text: the paper's request style (Task, Context, Goal, Request, "Unlearning Instruction:"), about 150 tokens.
+// Compact: the same facts without the fixed sentences ("map house start 00 treasures 34 52 request <text>
+// instruction :"), because a small model learns to copy a cell out of a short prompt far sooner (README, the recall
+// probe).
+std::string conversion_prompt(const std::string& request_text, const env::GridLayout& layout,
+                              agent::PromptFormat format = agent::PromptFormat::text);
 
 // A generated completion made into an unlearning prompt: a leading "Unlearning Instruction:" removed, cut at the
 // first of `stops`, surrounding whitespace trimmed. May be empty.
@@ -46,12 +51,16 @@ struct ConverterOptions {
   // Sampling of each candidate; candidate i uses seed + i.
   llm::Sampling sampling{0.8, 0.95, 0, 0, 64};
   std::vector<std::string> stops{"\n"};
+  agent::PromptFormat format = agent::PromptFormat::text;  // of the agent it writes for: picks conversion_prompt
 };
 
 class Converter {
  public:
   // Keeps a reference: `model` must outlive the converter.
   explicit Converter(llm::Llm& model, ConverterOptions options = {});
+
+  // The conversion prompt it answers for a request about `layout`.
+  std::string prompt(const std::string& request_text, const env::GridLayout& layout) const;
 
   // `count` candidates (0: options.candidates) for a request about `layout`, sampled together; the same seed
   // gives the same candidates with a deterministic backend.
