@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "converter_model.hpp"
 #include "lethe/eval/audit.hpp"
 #include "llm_flags.hpp"
 #include "micro_agent_model.hpp"
@@ -21,6 +22,7 @@ struct AuditArgs {
   eval::AuditConfig config;
   std::string scenario = "state";
   std::string layouts;  // comma-separated; empty: house (and open for the environment scenario)
+  std::string converter;  // method nl: a GGUF, "none", or empty for the default (install_nl_converter)
   std::string layout_dir = "data/gridworld";
   std::string work_dir;               // empty: OUT/work
   std::optional<double> temperature;  // default 0.7, or 1 for the micro agent
@@ -44,6 +46,7 @@ void run(AuditArgs& args) {
   if (std::find(methods.begin(), methods.end(), args.config.scenario.method) == methods.end()) {
     throw std::runtime_error("unknown --method '" + args.config.scenario.method + "' (expected nl|code|example|hard)");
   }
+  check_converter_flag(args.converter, args.config.scenario.method);
   try {
     args.config.scenario.scenario = unlearn::scenario_from_string(args.scenario);
   } catch (const std::exception&) {
@@ -66,7 +69,8 @@ void run(AuditArgs& args) {
   if (is_micro_agent(flags.spec)) use_micro_agent_prompt(flags, scenario.agent, args.temperature);
   eval::validate(args.config);
   // Layout files are read before the model loads, so a typo fails fast.
-  (void)eval::load_scenario_layouts(scenario);
+  const auto layouts = eval::load_scenario_layouts(scenario);
+  const auto converter = install_nl_converter(args.converter, flags, layouts, scenario);
 
   auto llm = flags.open();
   StagedProgress progress("audit ", !args.quiet);
@@ -92,6 +96,8 @@ void register_audit(CLI::App& app) {
   auto& c = args->config;
   cmd->add_option("--scenario", args->scenario, "What is forgotten: state|trajectory|environment (default state)");
   cmd->add_option("--method", c.scenario.method, "Unlearning method: nl|code|example|hard")->required();
+  cmd->add_option("--converter", args->converter,
+                  kConverterFlagHelp);
   cmd->add_option("--pairs", c.pairs, "Probe start/goal pairs per target (default 10)");
   cmd->add_option("--runs", c.runs, "Runs per probe pair and per exploration task (default 10)");
   cmd->add_option("--seed", c.scenario.seed, "Seed of targets, tasks and sampling");

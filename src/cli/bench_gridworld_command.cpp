@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "converter_model.hpp"
 #include "lethe/eval/gridworld_bench.hpp"
 #include "llm_flags.hpp"
 #include "micro_agent_model.hpp"
@@ -20,6 +21,7 @@ struct BenchGridworldArgs {
   LlmFlags llm;
   std::string scenario = "state";
   std::string method;
+  std::string converter;  // method nl: a GGUF, "none", or empty for the default (install_nl_converter)
   int targets = 1;
   std::string layouts;  // empty: house (state, trajectory) or house,open (environment)
   std::string layout_dir = "data/gridworld";
@@ -90,6 +92,7 @@ eval::ScenarioConfig scenario_config(const BenchGridworldArgs& args) {
 
 void run_bench_gridworld(const BenchGridworldArgs& args) {
   // Everything that needs no model is checked before the model loads.
+  check_converter_flag(args.converter, args.method);
   auto config = scenario_config(args);
   const auto layouts = eval::load_scenario_layouts(config);
   eval::choose_requests(config, layouts);  // throws when --targets asks for more than the layouts allow
@@ -99,6 +102,7 @@ void run_bench_gridworld(const BenchGridworldArgs& args) {
   flags.spec = agent_model_spec(flags.spec);
   if (flags.options.context == 0) flags.options.context = kAgentContext;
   if (is_micro_agent(flags.spec)) use_micro_agent_prompt(flags, config.agent, args.temperature);
+  const auto converter = install_nl_converter(args.converter, flags, layouts, config);
   auto llm = flags.open();
   std::cerr << "model: " << llm->describe() << "\n";
   StagedProgress progress("gridworld ", !args.quiet);
@@ -127,9 +131,12 @@ void register_bench_gridworld(CLI::App& bench) {
   cmd->add_option("--scenario", args->scenario, "What to forget: state, trajectory (3 cells) or environment")
       ->capture_default_str();
   cmd->add_option("--method", args->method,
-                  "Unlearning method: nl (the request as a prompt), code (rule block), example (demonstrations), "
-                  "hard (forbidden moves removed before decoding) or none (no unlearning: the baseline)")
+                  "Unlearning method: nl (the conversion model's prompt from the request, see --converter), code "
+                  "(rule block), example (demonstrations), hard (forbidden moves removed before decoding) or none (no "
+                  "unlearning: the baseline)")
       ->required();
+  cmd->add_option("--converter", args->converter,
+                  kConverterFlagHelp);
   cmd->add_option("--targets", args->targets, "How many targets to forget at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

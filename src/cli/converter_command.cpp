@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "converter_model.hpp"
 #include "lethe/env/grid_layout.hpp"
 #include "lethe/eval/converter_collect.hpp"
 #include "lethe/eval/converter_eval.hpp"
@@ -37,17 +38,6 @@ std::string resolve_vocab(const std::string& given) {
 std::vector<env::GridLayout> resolve_layouts(const std::string& file, std::uint64_t seed) {
   if (!file.empty()) return env::load_layouts_file(file);
   return eval::converter_layouts(seed);
-}
-
-// The converter as an LLM: in-process, no chat markup (it was trained on the bare conversion prompt).
-std::unique_ptr<llm::Llm> open_converter(const std::string& path, const LlmFlags& agent_flags) {
-  if (!std::filesystem::is_regular_file(path)) throw std::runtime_error("converter model '" + path + "' not found");
-  llm::Options options;
-  options.chat_template = "raw";
-  options.threads = agent_flags.options.threads;
-  options.use_cache = !agent_flags.no_cache;
-  options.cache_path = agent_flags.options.cache_path;
-  return llm::open("gguf:" + path, options);
 }
 
 // Each failed attempt adds the verifier's feedback to the agent's prompt: after four, a request with several

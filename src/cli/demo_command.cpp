@@ -1,7 +1,8 @@
 // `lethe demo`: the main job a newcomer runs — the agent-unlearning story on one GridWorld layout. An LLM agent
 // learns the layout into its memory; a person asks it to forget a place; the hard method erases what memory holds
 // about it and removes the moves into it; the demo shows that the place is avoided, that the other tasks still
-// run, how a reference agent that never saw the place behaves, and where the heatmaps are.
+// run, how a reference agent that never saw the place behaves, and where the heatmaps are; then the same request
+// with the NL method (the conversion model writes the prompt, nothing filters the moves), and a small audit.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -11,6 +12,7 @@
 #include <memory>
 
 #include "commands.hpp"
+#include "converter_model.hpp"
 #include "lethe/eval/audit.hpp"
 #include "lethe/eval/gridworld_bench.hpp"
 #include "lethe/eval/micro_agent.hpp"
@@ -91,6 +93,33 @@ std::size_t avoided(const nlohmann::json& figures) {
   const auto episodes = figures.at("episodes").get<std::size_t>();
   return rate.is_number() ? static_cast<std::size_t>(std::lround(rate.get<double>() * static_cast<double>(episodes)))
                           : episodes;
+}
+
+// The same request with the NL method: the conversion model turns the person's words into the prompt the agent
+// reads, the verifier tries it (and adds feedback after a failed attempt), and nothing filters the moves.
+void show_nl_method(eval::ScenarioConfig config, const LlmFlags& flags, llm::Llm& model, const DemoArgs& args,
+                    const std::vector<env::GridLayout>& layouts, const eval::ProgressCallback& on_progress,
+                    StagedProgress& progress) {
+  const auto converter = open_nl_converter(kConverterModel, flags, config.agent.prompt_format);
+  config.method = "nl";
+  config.converter = converter.converter->nl_converter(layouts, config.seed);
+  config.work_dir = std::filesystem::path(args.out) / "nl" / "memory";
+  const auto result = eval::run_gridworld_bench(config, model, flags.spec, std::filesystem::path(args.out) / "nl",
+                                                on_progress);
+  progress.finish();
+  const auto& r = result.results;
+  const auto& request = r.at("requests")[0];
+  const auto& after = r.at("after").at("target");
+  std::string prompt;
+  for (const auto& line : r.at("unlearning_prompt")) prompt += (prompt.empty() ? "" : " / ") + line.get<std::string>();
+  std::cout << "6. The same request, NL method: no move is filtered; the conversion model (" << kConverterModel
+            << ", trained\n   by DPO on this agent's outcomes) turns the request into the prompt the agent reads:\n"
+            << "   \"" << prompt << "\"\n";
+  std::cout << fmt::format(
+      "   after unlearning:  {} of {} episodes kept out of X (verified: {}, after {} attempt(s); each failed one adds "
+      "the\n   verifier's feedback to the prompt); other tasks: success {}\n   report: {}\n\n",
+      avoided(after), after.at("episodes").get<std::size_t>(), request.value("efficacy", false) ? "yes" : "no",
+      request.value("attempts_used", 0), percent(r.at("success_after")), result.report_path.string());
 }
 
 void run_demo(const DemoArgs& args) {
@@ -203,6 +232,13 @@ void run_demo(const DemoArgs& args) {
   std::cout << "   full report: " << result.report_path.string() << ", figures: " << result.results_path.string()
             << "\n\n";
 
+  if (micro_agent && std::filesystem::exists(kConverterModel)) {
+    show_nl_method(config, flags, *model, args, layouts, on_progress, progress);
+  } else {
+    std::cout << "6. The NL method (request -> conversion model -> prompt): skipped; it needs the micro agent and its\n"
+                 "   converter (models/converter.gguf), which writes the prompt format that agent reads.\n\n";
+  }
+
   // A small audit (few probes, so its statistical power is low; `lethe audit` runs the full one). Sampling at a
   // temperature above 0 so that repeated runs of a probe differ.
   eval::AuditConfig audit;
@@ -217,7 +253,7 @@ void run_demo(const DemoArgs& args) {
   progress.finish();
   const auto audit_dir = std::filesystem::path(args.out) / "audit";
   eval::write_audit(audited, audit_dir);
-  std::cout << "6. Audit: can an observer tell from the agent's behaviour that X was forgotten?\n   "
+  std::cout << "7. Audit: can an observer tell from the agent's behaviour that X was forgotten?\n   "
             << eval::audit_summary(audited) << "\n   details: " << (audit_dir / "report.md").string() << "\n\n";
 
   std::cout << "LLM usage: " << r.at("usage").dump() << "\n";
@@ -230,7 +266,8 @@ void register_demo(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "demo",
       "The agent-unlearning story on one GridWorld layout: learn, forget a place (hard method), show it is avoided "
-      "while other tasks still run, write heatmaps. Model: --llm, else $LETHE_DEMO_MODEL (GGUF), else the project's "
+      "while other tasks still run, write heatmaps; then the same request through the conversion model (NL method, "
+      "with the micro agent and models/converter.gguf), and a small audit. Model: --llm, else $LETHE_DEMO_MODEL (GGUF), else the project's "
       "micro agent (models/micro-agent.gguf), else the fixture");
   args->llm.add_to(*cmd, /*spec_required=*/false);
   cmd->add_option("--out", args->out, "Directory for the report, results.json and heatmaps")->capture_default_str();

@@ -154,6 +154,9 @@ TEST(BenchGridworldCli, BadInputGivesOneClearErrorAndANonZeroExit) {
       {"--method hard --layouts nowhere --layout-dir " + shell_quote(dir.string()) + out, "no layout named 'nowhere'"},
       {"--method hard --layouts 1 --grid 5 --out " + shell_quote((dir / "a-file" / "out").string()),
        "output directory"},
+      {"--method hard --converter none --layouts 1 --grid 5" + out, "--converter is for --method nl, not hard"},
+      {"--method nl --converter " + shell_quote((dir / "none.gguf").string()) + " --layouts 1 --grid 5" + out,
+       "--converter: no model file"},
   };
   for (const auto& bad : cases) {
     const auto r = run_process(lethe("bench gridworld --quiet " + fixture() + bad.args));
@@ -170,7 +173,8 @@ TEST(BenchGridworldCli, BadInputGivesOneClearErrorAndANonZeroExit) {
 TEST(BenchGridworldCli, HelpExplainsTheFlags) {
   const auto r = run_process(lethe("bench gridworld --help"));
   ASSERT_EQ(r.exit_code, 0);
-  for (const char* flag : {"--scenario", "--method", "--targets", "--layouts", "--episodes", "--seed", "--out"}) {
+  for (const char* flag :
+       {"--scenario", "--method", "--converter", "--targets", "--layouts", "--episodes", "--seed", "--out"}) {
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
   }
 }

@@ -34,6 +34,8 @@ TEST(DemoCli, TellsTheUnlearningStoryAndWritesTheHeatmaps) {
     EXPECT_TRUE(std::filesystem::exists(out / name)) << name;
     EXPECT_NE(r.out.find(name), std::string::npos) << name;
   }
+  // The converter writes the micro agent's format: with another model the NL method is skipped, and says why.
+  EXPECT_NE(r.out.find("The NL method (request -> conversion model -> prompt): skipped"), std::string::npos) << r.out;
 }
 
 // What a newcomer gets from the README's demo command: the committed micro agent model, no flags.
@@ -51,6 +53,12 @@ TEST(DemoCli, DefaultsToTheCommittedMicroAgentModel) {
       << r.out;
   EXPECT_EQ(m[1], m[2]);
   EXPECT_TRUE(std::filesystem::exists(out / "heatmap_after.svg"));
+  // The same request through the committed conversion model: the prompt it wrote, and the NL run's own report.
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"re(6\. The same request, NL method[\s\S]*?\n   "([^"]+)"\n)re")))
+      << r.out;
+  EXPECT_FALSE(m[1].str().empty());
+  EXPECT_TRUE(std::filesystem::exists(out / "nl" / "results.json"));
+  EXPECT_NE(r.out.find("7. Audit"), std::string::npos) << r.out;
 }
 
 TEST(DemoCli, AMissingDemoModelIsAClearError) {

@@ -31,6 +31,18 @@ TEST(ExampleLayouts, AllLoadAndAreSolvableWithinTheStepLimit) {
   }
 }
 
+// "six" is the micro agent's kind of layout, for audits of that agent (README).
+TEST(ExampleLayouts, SixIsASolvableSixBySixLayoutWithTwoTreasures) {
+  const auto layout = load_layout_file(test::example_layouts_dir() / "six.json");
+  EXPECT_EQ(layout.id(), "six");
+  EXPECT_EQ(layout.width(), 6);
+  EXPECT_EQ(layout.height(), 6);
+  EXPECT_EQ(layout.treasures().size(), 2u);
+  const auto tour = shortest_collect_tour(layout);
+  ASSERT_TRUE(tour);
+  EXPECT_LT(tour->length(), GridWorld(layout).step_limit());
+}
+
 TEST(ExampleLayouts, EveryFileInTheFolderLoads) {
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(test::example_layouts_dir())) {
@@ -38,7 +50,7 @@ TEST(ExampleLayouts, EveryFileInTheFolderLoads) {
     ++files;
     EXPECT_NO_THROW(load_layouts_file(entry.path())) << entry.path();
   }
-  EXPECT_GE(files, 3);
+  EXPECT_GE(files, 4);
 }
 
 TEST(ExampleLayouts, MazeHasOnlyOneWayIn) {

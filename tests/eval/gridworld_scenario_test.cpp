@@ -88,6 +88,28 @@ TEST(GridworldScenario, PreparesEveryAgentAndTaskSetDeterministically) {
   EXPECT_EQ(again.before_memory->size(), scenario.before_memory->size());
 }
 
+TEST(GridworldScenario, TheNlMethodPromptsWithTheConvertersWordsOrTheRequestsOwn) {
+  auto config = small_config("scenario_nl");
+  config.method = "nl";
+  auto llm = first_choice_llm();
+  const auto raw = prepare_scenario(config, llm);
+  ASSERT_EQ(raw.requests.size(), 1u);
+  EXPECT_EQ(raw.agent->constraints(), std::vector<std::string>{raw.requests[0].text});
+  EXPECT_FALSE(raw.agent->has_action_filter());
+
+  std::vector<std::string> converted;
+  config.converter = [&converted](const unlearn::Request& request) {
+    converted.push_back(request.text);
+    return "avoid " + request.states.front().key;
+  };
+  config.work_dir = test::scratch_dir("scenario_nl_converter");
+  const auto with_converter = prepare_scenario(config, llm);
+  EXPECT_EQ(converted, std::vector<std::string>{raw.requests[0].text});
+  EXPECT_EQ(with_converter.agent->constraints(),
+            std::vector<std::string>{"avoid " + raw.requests[0].states.front().key});
+  EXPECT_EQ(to_json(config)["converter"], "model");
+}
+
 TEST(GridworldScenario, TrajectoryTargetsHaveThreeCellsAndARouteAroundThem) {
   auto config = small_config("scenario_trajectory");
   config.scenario = unlearn::Scenario::trajectory;

@@ -237,6 +237,7 @@ GridworldBenchResult run_gridworld_bench(const ScenarioConfig& config, llm::Llm&
                     {"after", m.after.to_json()},
                     {"reference", reference_json},
                     {"requests", requests},
+                    {"unlearning_prompt", installed.prompt_lines},
                     {"remaining_tasks", remaining},
                     {"memory",
                      {{"kind", config.memory_kind},

@@ -137,6 +137,7 @@ void validate(const ScenarioConfig& config) {
 nlohmann::json to_json(const ScenarioConfig& config) {
   return {{"scenario", unlearn::to_string(config.scenario)},
           {"method", config.method},
+          {"converter", config.method == "nl" && config.converter ? "model" : "none"},
           {"targets", config.targets},
           {"layout_names", config.layout_names},
           {"generated_layouts", config.generated_layouts},
@@ -392,7 +393,7 @@ PreparedScenario prepare_scenario(const ScenarioConfig& config, llm::Llm& llm, c
 
   // Unlearning.
   if (config.method != "none") {
-    scenario.method = unlearn::make_method(config.method, {}, options.prompt_format);
+    scenario.method = unlearn::make_method(config.method, config.converter, options.prompt_format);
     unlearn::Executor executor(*scenario.memory, *scenario.agent);
     scenario.execution = executor.execute(scenario.requests, *scenario.method, scenario.layouts);
   }

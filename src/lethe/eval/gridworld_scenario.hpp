@@ -49,6 +49,9 @@ class Error : public std::runtime_error {
 struct ScenarioConfig {
   unlearn::Scenario scenario = unlearn::Scenario::state;
   std::string method = "hard";  // "nl", "code", "example", "hard", or "none" (no unlearning at all)
+  // Method "nl": the conversion model that turns each request into its prompt (unlearn::Converter::nl_converter);
+  // empty: the request's own words are the prompt.
+  unlearn::NlMethod::Converter converter;
   int targets = 1;              // how many states / trajectories / environments to forget at once
   // Layouts: each name is a layout id looked up in layout_dir (<layout_dir>/<name>.json), or a path to a layout
   // file (contains '/' or ends in ".json"; every layout it holds is used). Then generated_layouts more, made by
