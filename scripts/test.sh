@@ -28,7 +28,7 @@ stage() {
   now=$(date +%s)
   if [[ -n "$STAGE_NAME" ]]; then
     local line
-    line=$(printf '%-28s %5d s' "$STAGE_NAME" $((now - STAGE_START)))
+    line=$(printf '%-32s %5d s' "$STAGE_NAME" $((now - STAGE_START)))
     echo "[stage] $line" >&2
     if [[ -n "${LETHE_STAGE_LOG:-}" ]]; then echo "$line" >>"$LETHE_STAGE_LOG"; fi
   fi
