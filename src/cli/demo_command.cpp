@@ -113,7 +113,8 @@ void show_nl_method(eval::ScenarioConfig config, const LlmFlags& flags, llm::Llm
   std::string prompt;
   for (const auto& line : r.at("unlearning_prompt")) prompt += (prompt.empty() ? "" : " / ") + line.get<std::string>();
   std::cout << "6. The same request, NL method: no move is filtered; the conversion model (" << kConverterModel
-            << ", trained\n   by DPO on this agent's outcomes) turns the request into the prompt the agent reads:\n"
+            << ", a small\n   model trained here on templated requests) turns the request into the prompt the agent "
+               "reads:\n"
             << "   \"" << prompt << "\"\n";
   std::cout << fmt::format(
       "   after unlearning:  {} of {} episodes kept out of X (verified: {}, after {} attempt(s); each failed one adds "
