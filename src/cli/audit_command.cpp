@@ -21,7 +21,7 @@ struct AuditArgs {
   LlmFlags llm;
   eval::AuditConfig config;
   std::string scenario = "state";
-  std::string layouts;  // comma-separated; empty: house (and open for the environment scenario)
+  std::string layouts;    // comma-separated; empty: house (and open for the environment scenario)
   std::string converter;  // method nl: a GGUF, "none", or empty for the default (install_nl_converter)
   std::string layout_dir = "data/gridworld";
   std::string work_dir;               // empty: OUT/work
@@ -96,8 +96,7 @@ void register_audit(CLI::App& app) {
   auto& c = args->config;
   cmd->add_option("--scenario", args->scenario, "What is forgotten: state|trajectory|environment (default state)");
   cmd->add_option("--method", c.scenario.method, "Unlearning method: nl|code|example|hard")->required();
-  cmd->add_option("--converter", args->converter,
-                  kConverterFlagHelp);
+  cmd->add_option("--converter", args->converter, kConverterFlagHelp);
   cmd->add_option("--pairs", c.pairs, "Probe start/goal pairs per target (default 10)");
   cmd->add_option("--runs", c.runs, "Runs per probe pair and per exploration task (default 10)");
   cmd->add_option("--seed", c.scenario.seed, "Seed of targets, tasks and sampling");

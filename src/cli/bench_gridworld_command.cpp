@@ -135,8 +135,7 @@ void register_bench_gridworld(CLI::App& bench) {
                   "(rule block), example (demonstrations), hard (forbidden moves removed before decoding) or none (no "
                   "unlearning: the baseline)")
       ->required();
-  cmd->add_option("--converter", args->converter,
-                  kConverterFlagHelp);
+  cmd->add_option("--converter", args->converter, kConverterFlagHelp);
   cmd->add_option("--targets", args->targets, "How many targets to forget at once")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -100,12 +100,11 @@ std::size_t avoided(const nlohmann::json& figures) {
 void show_nl_method(eval::ScenarioConfig config, const LlmFlags& flags, llm::Llm& model, const DemoArgs& args,
                     const std::vector<env::GridLayout>& layouts, const eval::ProgressCallback& on_progress,
                     StagedProgress& progress) {
-  const auto converter = open_nl_converter(kConverterModel, flags, config.agent.prompt_format);
   config.method = "nl";
-  config.converter = converter.converter->nl_converter(layouts, config.seed);
+  const auto converter = install_nl_converter(kConverterModel, flags, layouts, config);
   config.work_dir = std::filesystem::path(args.out) / "nl" / "memory";
-  const auto result = eval::run_gridworld_bench(config, model, flags.spec, std::filesystem::path(args.out) / "nl",
-                                                on_progress);
+  const auto result =
+      eval::run_gridworld_bench(config, model, flags.spec, std::filesystem::path(args.out) / "nl", on_progress);
   progress.finish();
   const auto& r = result.results;
   const auto& request = r.at("requests")[0];
@@ -268,7 +267,8 @@ void register_demo(CLI::App& app) {
       "demo",
       "The agent-unlearning story on one GridWorld layout: learn, forget a place (hard method), show it is avoided "
       "while other tasks still run, write heatmaps; then the same request through the conversion model (NL method, "
-      "with the micro agent and models/converter.gguf), and a small audit. Model: --llm, else $LETHE_DEMO_MODEL (GGUF), else the project's "
+      "with the micro agent and models/converter.gguf), and a small audit. Model: --llm, else $LETHE_DEMO_MODEL "
+      "(GGUF), else the project's "
       "micro agent (models/micro-agent.gguf), else the fixture");
   args->llm.add_to(*cmd, /*spec_required=*/false);
   cmd->add_option("--out", args->out, "Directory for the report, results.json and heatmaps")->capture_default_str();

@@ -276,13 +276,15 @@ void add_micro_agent_options(CLI::App& cmd, MicroAgentArgs& args) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--facts", args.facts, "Memory facts shown in the prompt")->check(CLI::NonNegativeNumber);
   cmd.add_option("--routes", args.routes, "Remembered routes shown in the prompt")->check(CLI::NonNegativeNumber);
-  cmd.add_option("--pack", args.pack, "Pack steps that share a prompt prefix into sequences of this many tokens (0: no)")
+  cmd.add_option("--pack", args.pack,
+                 "Pack steps that share a prompt prefix into sequences of this many tokens (0: no)")
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--threads", args.threads, "CPU threads")->check(CLI::PositiveNumber);
   cmd.add_option("--recipe", args.recipe, "default, or tiny (seconds; for tests)");
   cmd.add_option("--layouts", args.eval_layouts, "Held-out layouts to evaluate on (0: the recipe's)")
       ->check(CLI::NonNegativeNumber);
-  cmd.add_option("--temperature", args.temperature, "Sampling temperature of the agent in evaluation episodes (0: greedy)")
+  cmd.add_option("--temperature", args.temperature,
+                 "Sampling temperature of the agent in evaluation episodes (0: greedy)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd.add_flag("--quiet,-q", args.quiet, "No progress bar");

@@ -19,11 +19,29 @@ namespace {
 const std::filesystem::path kSuite = "/usr/share/json-schema-test-suite/tests/draft7";
 
 // The files of the keywords the validator claims (json_schema.hpp), and of the annotations it ignores.
-const std::vector<std::string> kFiles{
-    "additionalProperties", "anyOf",     "boolean_schema", "const",     "default",   "definitions",
-    "enum",                 "exclusiveMaximum", "exclusiveMinimum", "items", "maxItems", "maxLength",
-    "maximum",              "minItems",  "minLength",      "minimum",   "multipleOf", "oneOf",
-    "properties",           "ref",       "required",       "type",      "uniqueItems"};
+const std::vector<std::string> kFiles{"additionalProperties",
+                                      "anyOf",
+                                      "boolean_schema",
+                                      "const",
+                                      "default",
+                                      "definitions",
+                                      "enum",
+                                      "exclusiveMaximum",
+                                      "exclusiveMinimum",
+                                      "items",
+                                      "maxItems",
+                                      "maxLength",
+                                      "maximum",
+                                      "minItems",
+                                      "minLength",
+                                      "minimum",
+                                      "multipleOf",
+                                      "oneOf",
+                                      "properties",
+                                      "ref",
+                                      "required",
+                                      "type",
+                                      "uniqueItems"};
 
 // "file / group / case" of the cases that fail by the documented departure: additionalProperties defaults to false
 // in a schema that states an object shape.
@@ -41,14 +59,15 @@ struct Tally {
 
 Tally run_file(const std::string& name) {
   std::ifstream in(kSuite / (name + ".json"));
-  if (!in) throw std::runtime_error("missing " + (kSuite / (name + ".json")).string() +
-                                    " (install json-schema-test-suite: scripts/install-deps.sh)");
+  if (!in)
+    throw std::runtime_error("missing " + (kSuite / (name + ".json")).string() +
+                             " (install json-schema-test-suite: scripts/install-deps.sh)");
   const auto groups = nlohmann::json::parse(in);
   Tally tally;
   for (const auto& group : groups) {
     for (const auto& test : group.at("tests")) {
-      const auto id = name + " / " + group.at("description").get<std::string>() + " / " +
-                      test.at("description").get<std::string>();
+      const auto id =
+          name + " / " + group.at("description").get<std::string>() + " / " + test.at("description").get<std::string>();
       try {
         const bool valid = !validate_json(group.at("schema"), test.at("data")).has_value();
         if (valid == test.at("valid").get<bool>()) {

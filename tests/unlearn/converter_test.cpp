@@ -27,7 +27,8 @@ TEST(ConversionPrompt, CompactKeepsTheFactsAndDropsTheFixedSentences) {
   EXPECT_EQ(conversion_prompt("Forget (3,2) in house.", house(), agent::PromptFormat::compact),
             "map house start 00 treasures 21 request Forget (3,2) in house. instruction :");
   const auto none = env::layout_from_json({{"id", "bare"}, {"rows", {".S", ".."}}}, "test");
-  EXPECT_EQ(conversion_prompt("x", none, agent::PromptFormat::compact), "map bare start 10 treasures none request x instruction :");
+  EXPECT_EQ(conversion_prompt("x", none, agent::PromptFormat::compact),
+            "map bare start 10 treasures none request x instruction :");
 }
 
 TEST(Converter, AsksInTheFormatOfTheAgentItWritesFor) {
@@ -80,9 +81,9 @@ TEST(NamesTargets, EveryTargetsMapAndCellsMustAppear) {
 TEST(ReferenceInstruction, CompactForAnAgentThatReadsTheCompactFormat) {
   const auto layout = house();
   const auto compact = agent::PromptFormat::compact;
-  EXPECT_EQ(reference_instruction({state_request(layout, {3, 2}), trajectory_request(layout, {{0, 0}, {1, 0}})},
-                                  compact),
-            "avoid 32 ; avoid 00 then 10");
+  EXPECT_EQ(
+      reference_instruction({state_request(layout, {3, 2}), trajectory_request(layout, {{0, 0}, {1, 0}})}, compact),
+      "avoid 32 ; avoid 00 then 10");
   EXPECT_EQ(reference_instruction({environment_request(layout)}, compact), "forget map");
 }
 
